@@ -6,6 +6,7 @@ export default defineConfig({
     // Forks, not threads: tests spawn and SIGKILL real processes (Temporal, workers).
     pool: 'forks',
     maxWorkers: 2,
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,

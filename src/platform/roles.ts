@@ -1,0 +1,83 @@
+import type { Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities/index.ts';
+import { buildApi } from '../api/app.ts';
+import type { Config } from '../config.ts';
+import type { PrismaClient } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import { buildRealtime } from '../realtime/app.ts';
+import { temporalConnectionOptions } from '../temporal/connection.ts';
+import { installTemporalRuntime, startWorker } from '../worker.ts';
+import { createHealthChecker, type Probe } from './health.ts';
+import { listenOn } from './listen.ts';
+import { databaseProbe, temporalProbe, workerProbe } from './probes.ts';
+import type { ShutdownStack } from './shutdown.ts';
+import { step } from './step.ts';
+
+export const ROLES = ['all', 'worker', 'api', 'realtime'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface RoleDeps {
+  config: Config;
+  logger: Logger;
+  stack: ShutdownStack;
+  prisma: PrismaClient;
+  connection: Connection;
+  address: string;
+  namespace: string;
+}
+
+export interface StartedRoles {
+  apiUrl?: string;
+  realtimeUrl?: string;
+  /** Settles if the worker stops on its own (a fatal error); the launcher then exits. */
+  workerStopped?: Promise<void>;
+}
+
+export async function startRoles(role: Role, deps: RoleDeps): Promise<StartedRoles> {
+  const started: StartedRoles = {};
+  if (role === 'all' || role === 'worker') started.workerStopped = await startWorkerRole(deps);
+  const probes = dependencyProbes(deps);
+  const health = createHealthChecker(probes);
+  const readiness = createHealthChecker({ database: probes.database as Probe, temporal: probes.temporal as Probe });
+  if (role === 'all' || role === 'api') {
+    const app = await buildApi({ logger: deps.logger.child({ component: 'api' }), health, readiness });
+    deps.stack.push('admin API', () => app.close());
+    started.apiUrl = await listenOn(app, deps.config.host, deps.config.apiPort, 'API_PORT');
+  }
+  if (role === 'all' || role === 'realtime') {
+    const app = await buildRealtime({ logger: deps.logger.child({ component: 'realtime' }), health, readiness });
+    deps.stack.push('realtime node', () => app.close());
+    started.realtimeUrl = await listenOn(app, deps.config.host, deps.config.realtimePort, 'REALTIME_PORT');
+  }
+  return started;
+}
+
+function dependencyProbes(deps: RoleDeps): Record<string, Probe> {
+  const { connection, namespace, config, prisma } = deps;
+  return {
+    database: databaseProbe(prisma),
+    temporal: temporalProbe(connection, namespace),
+    worker: workerProbe(connection, namespace, config.temporal.taskQueue),
+  };
+}
+
+async function startWorkerRole(deps: RoleDeps): Promise<Promise<void>> {
+  const logger = deps.logger.child({ component: 'worker' });
+  installTemporalRuntime(logger);
+  const native = await step(logger, 'connect the worker to Temporal', async () =>
+    NativeConnection.connect(await temporalConnectionOptions(deps.config.temporal, deps.address)),
+  );
+  deps.stack.push('worker connection', () => native.close());
+  const worker = await step(logger, 'start the worker', () =>
+    startWorker({
+      connection: native,
+      namespace: deps.namespace,
+      taskQueue: deps.config.temporal.taskQueue,
+      activities: createActivities({ db: deps.prisma, logger }),
+      logger,
+    }),
+  );
+  deps.stack.push('worker', () => worker.shutdown());
+  return worker.running;
+}

@@ -1,0 +1,17 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from '../logger.ts';
+import { healthRoutes, type HealthRoutesOptions } from '../platform/health-routes.ts';
+
+export interface RealtimeDeps extends HealthRoutesOptions {
+  logger: Logger;
+}
+
+/**
+ * The realtime node: Twilio webhooks and the Media Streams socket arrive here (live-call issue).
+ * For now it serves its health so a load balancer can route to it.
+ */
+export async function buildRealtime(deps: RealtimeDeps): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 64 * 1024 });
+  await app.register(healthRoutes, { health: deps.health, readiness: deps.readiness });
+  return app;
+}

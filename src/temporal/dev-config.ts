@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import {
+  defineSearchAttributeKey,
+  type SearchAttributeKey,
+  type SearchAttributeType,
+} from '@temporalio/common';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+
+/** Search attribute type names as the CLI's `--search-attribute KEY=Type` spells them. */
+export const SEARCH_ATTRIBUTE_TYPES = [
+  'Text',
+  'Keyword',
+  'Int',
+  'Double',
+  'Bool',
+  'Datetime',
+  'KeywordList',
+] as const;
+export type SearchAttributeTypeName = (typeof SEARCH_ATTRIBUTE_TYPES)[number];
+
+/**
+ * Custom search attributes SQLite visibility can hold per namespace: one generated column each
+ * (schema/sqlite/v3/visibility/schema.sql in server 1.29.1 and 1.31.2).
+ */
+export const SQLITE_SEARCH_ATTRIBUTE_LIMITS: Readonly<Record<SearchAttributeTypeName, number>> = {
+  Text: 3,
+  Keyword: 10,
+  Int: 3,
+  Double: 3,
+  Bool: 3,
+  Datetime: 3,
+  KeywordList: 3,
+};
+
+const SDK_TYPES: Readonly<Record<SearchAttributeTypeName, SearchAttributeType>> = {
+  Text: 'TEXT',
+  Keyword: 'KEYWORD',
+  Int: 'INT',
+  Double: 'DOUBLE',
+  Bool: 'BOOL',
+  Datetime: 'DATETIME',
+  KeywordList: 'KEYWORD_LIST',
+};
+
+const port = z.number().int().min(0, 'must be 0..65535 (0 = a free port)').max(65535, 'must be 0..65535');
+const jsonValue = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.array(z.unknown()),
+  z.record(z.string(), z.unknown()),
+]);
+
+const searchAttributes = z
+  .record(
+    z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'search attribute names must be identifiers'),
+    z.enum(SEARCH_ATTRIBUTE_TYPES, { error: `type must be one of ${SEARCH_ATTRIBUTE_TYPES.join(', ')}` }),
+  )
+  .default({})
+  .superRefine((attrs, ctx) => {
+    for (const type of SEARCH_ATTRIBUTE_TYPES) {
+      const names = Object.keys(attrs).filter((name) => attrs[name] === type);
+      const limit = SQLITE_SEARCH_ATTRIBUTE_LIMITS[type];
+      if (names.length > limit) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${names.length} ${type} attributes (${names.join(', ')}); SQLite allows at most ${limit}`,
+        });
+      }
+    }
+  });
+
+const devConfigSchema = z.strictObject({
+  namespace: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, 'must be a namespace name (letters, digits, . _ -)'),
+  ip: z.ipv4({ error: 'must be an IPv4 address' }),
+  port,
+  ui: z.boolean(),
+  uiPort: port,
+  dbFile: z.string().trim().min(1, 'must be a file path'),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'never']).default('warn'),
+  searchAttributes,
+  dynamicConfig: z
+    .record(
+      z.string().regex(/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+$/, 'keys look like area.settingName'),
+      jsonValue,
+    )
+    .default({}),
+});
+
+/** The parsed temporal-dev.yml. `port`/`uiPort` 0 mean "pick a free port". */
+export type DevServerConfig = z.infer<typeof devConfigSchema>;
+
+export class DevConfigError extends Error {
+  override name = 'DevConfigError';
+}
+
+/** Reads and validates temporal-dev.yml; every problem becomes a one-line DevConfigError. */
+export function loadDevConfig(filePath: string): DevServerConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(filePath, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(err);
+    throw new DevConfigError(`${filePath}: ${reason}`);
+  }
+  return parseDevConfig(text, filePath);
+}
+
+/** Validates YAML text; `source` names the file in error messages. */
+export function parseDevConfig(text: string, source: string): DevServerConfig {
+  const doc = parseDocument(text, { prettyErrors: false });
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    // yaml's messages can carry a code frame on later lines; the first line says it all.
+    const firstLine = yamlError.message.split('\n')[0] ?? 'invalid YAML';
+    const [line, col] = yamlError.linePos?.[0] ? [yamlError.linePos[0].line, yamlError.linePos[0].col] : [];
+    const where = line === undefined ? '' : ` at line ${line}, column ${col}`;
+    throw new DevConfigError(`${source}: YAML syntax error${where}: ${firstLine}`);
+  }
+  const parsed = devConfigSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const field = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
+      return `${field}: ${issue.message}`;
+    });
+    throw new DevConfigError(`${source}: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** The configured search attributes as typed SDK keys, for registration and workflow code. */
+export function searchAttributeKeys(config: DevServerConfig): SearchAttributeKey<SearchAttributeType>[] {
+  return Object.entries(config.searchAttributes).map(([name, type]) =>
+    defineSearchAttributeKey(name, SDK_TYPES[type]),
+  );
+}
