@@ -59,5 +59,10 @@ console.log('start to healthy (seconds)');
 console.log(`  cold (empty data dir): ${fmt(cold)}  median ${(median(cold) / 1000).toFixed(2)}`);
 console.log(`  warm (existing data):  ${fmt(warm)}  median ${(median(warm) / 1000).toFixed(2)}`);
 console.log(
-  JSON.stringify({ bench: 'startup', runs, cold_median_ms: Math.round(median(cold)), warm_median_ms: Math.round(median(warm)) }),
+  JSON.stringify({
+    bench: 'startup',
+    runs,
+    cold_median_ms: Math.round(median(cold)),
+    warm_median_ms: Math.round(median(warm)),
+  }),
 );

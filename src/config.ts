@@ -126,7 +126,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const e = parsed.data;
   checkTlsPairs(e);
-  const tlsWanted = e.TEMPORAL_TLS || e.TEMPORAL_API_KEY !== undefined || e.TEMPORAL_TLS_CERT_PATH !== undefined;
+  const tlsWanted =
+    e.TEMPORAL_TLS || e.TEMPORAL_API_KEY !== undefined || e.TEMPORAL_TLS_CERT_PATH !== undefined;
   return Object.freeze({
     logLevel: e.LOG_LEVEL,
     dataDir: path.resolve(cwd, e.DATA_DIR),

@@ -9,8 +9,8 @@ import { ShutdownStack } from './platform/shutdown.ts';
 import { describeError, step } from './platform/step.ts';
 import { provideTemporal } from './platform/temporal-deps.ts';
 import { checkTemporalHealth, connectTemporal } from './temporal/connection.ts';
-import { registerSearchAttributes } from './temporal/dev-server.ts';
 import { searchAttributeKeys } from './temporal/dev-config.ts';
+import { registerSearchAttributes } from './temporal/dev-server.ts';
 
 /**
  * `npm start` (all roles) or `npm start -- <role>`: brings up Temporal (dev server unless
@@ -65,7 +65,9 @@ async function launch(role: Role, config: Config, logger: Logger, stack: Shutdow
       temporal.namespace,
       searchAttributeKeys(temporal.devConfig),
       logger,
-    ).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not register search attributes'));
+    ).catch((err: unknown) =>
+      logger.warn({ err: describeError(err) }, 'could not register search attributes'),
+    );
   }
 
   const started = await startRoles(role, {
@@ -79,11 +81,35 @@ async function launch(role: Role, config: Config, logger: Logger, stack: Shutdow
   });
   const urls = { api: started.apiUrl, realtime: started.realtimeUrl, temporalUi: temporal.uiUrl };
   logger.info(
-    { role, ...urls, temporal: temporal.address, namespace: temporal.namespace, embeddedDatabase: database.embedded,
-      startupMs: Math.round(performance.now() - startedAt) },
+    {
+      role,
+      ...urls,
+      temporal: temporal.address,
+      namespace: temporal.namespace,
+      embeddedDatabase: database.embedded,
+      startupMs: Math.round(performance.now() - startedAt),
+    },
     'Switchboard ready',
   );
+  printBanner(urls, temporal, database.embedded ? `embedded PGlite in ${config.dataDir}` : 'DATABASE_URL');
   return started;
+}
+
+/** The human summary; the JSON log line above carries the same facts for machines. */
+function printBanner(
+  urls: { api?: string; realtime?: string; temporalUi?: string },
+  temporal: { address: string; namespace: string },
+  database: string,
+): void {
+  const rows = [
+    ['admin API', urls.api],
+    ['realtime node', urls.realtime],
+    ['Temporal UI', urls.temporalUi],
+    ['Temporal', `${temporal.address} (namespace ${temporal.namespace})`],
+    ['database', database],
+  ].filter(([, value]) => value !== undefined);
+  const lines = rows.map(([name, value]) => `  ${(name as string).padEnd(14)} ${value}`);
+  process.stderr.write(`Switchboard is ready\n${lines.join('\n')}\nPress Ctrl-C to stop.\n`);
 }
 
 function parseRole(arg: string | undefined): Role {
@@ -112,7 +138,12 @@ function handleSignals(stack: ShutdownStack, logger: Logger): void {
   process.on('SIGTERM', onSignal);
 }
 
-async function exitAfter(stack: ShutdownStack, code: number, logger: Logger, message: string): Promise<never> {
+async function exitAfter(
+  stack: ShutdownStack,
+  code: number,
+  logger: Logger,
+  message: string,
+): Promise<never> {
   logger.error(message);
   process.stderr.write(`switchboard: ${message}\n`);
   await stack.run();

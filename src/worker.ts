@@ -28,7 +28,8 @@ const workflowsPath = fileURLToPath(
 export function installTemporalRuntime(logger: Logger): void {
   const sdkLogger = logger.child({ component: 'temporal-sdk' });
   const forward = (level: LogLevel, message: string, meta?: LogMetadata) => {
-    const pinoLevel = level === 'TRACE' ? 'trace' : (level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
+    const pinoLevel =
+      level === 'TRACE' ? 'trace' : (level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
     sdkLogger[pinoLevel](meta ?? {}, message);
   };
   Runtime.install({

@@ -35,7 +35,9 @@ describe('loadConfig', () => {
   });
 
   it('names every bad variable at once', () => {
-    expect(() => loadConfig({ API_PORT: '-1', LOG_LEVEL: 'x' })).toThrow(/API_PORT.*LOG_LEVEL|LOG_LEVEL.*API_PORT/);
+    expect(() => loadConfig({ API_PORT: '-1', LOG_LEVEL: 'x' })).toThrow(
+      /API_PORT.*LOG_LEVEL|LOG_LEVEL.*API_PORT/,
+    );
   });
 
   it('turns on TLS for Temporal Cloud API keys', () => {

@@ -1,6 +1,6 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../logger.ts';
-import { healthRoutes, type HealthRoutesOptions } from '../platform/health-routes.ts';
+import { type HealthRoutesOptions, healthRoutes } from '../platform/health-routes.ts';
 
 export interface ApiDeps extends HealthRoutesOptions {
   logger: Logger;
@@ -8,7 +8,7 @@ export interface ApiDeps extends HealthRoutesOptions {
 
 /** Builds the admin API without listening, so tests can drive it with `inject()`. */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 1_048_576 });
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: 1_048_576 });
   app.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
     const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err }, 'request failed');

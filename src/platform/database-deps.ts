@@ -18,7 +18,12 @@ export interface DatabaseEndpoint {
 /** DATABASE_URL when set; otherwise Postgres in-process (PGlite) served on loopback, then migrated. */
 export async function provideDatabase(config: Config, logger: Logger): Promise<DatabaseEndpoint> {
   const endpoint = config.database.url
-    ? { connectionString: config.database.url, poolMax: config.database.poolMax, embedded: false, stop: async () => {} }
+    ? {
+        connectionString: config.database.url,
+        poolMax: config.database.poolMax,
+        embedded: false,
+        stop: async () => {},
+      }
     : await startEmbedded(config, logger);
   await step(logger, 'apply database migrations', () =>
     applyMigrations({ connectionString: endpoint.connectionString, migrationsDir: MIGRATIONS_DIR, logger }),

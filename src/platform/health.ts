@@ -42,7 +42,11 @@ async function runProbe(probe: Probe, timeoutMs: number): Promise<ProbeResult> {
     const detail = await Promise.race([probe(), deadline]);
     return { ok: true, latencyMs: elapsed(started), ...(detail ? { detail } : {}) };
   } catch (err) {
-    return { ok: false, latencyMs: elapsed(started), error: err instanceof Error ? err.message : String(err) };
+    return {
+      ok: false,
+      latencyMs: elapsed(started),
+      error: err instanceof Error ? err.message : String(err),
+    };
   } finally {
     clearTimeout(timer);
   }

@@ -1,5 +1,5 @@
 import type { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import type { Probe } from './health.ts';
 
 /** Pollers seen within this window count as a live worker; the server keeps stale pollers ~5 min. */
@@ -25,7 +25,7 @@ export function workerProbe(connection: Connection, namespace: string, taskQueue
     const res = await connection.workflowService.describeTaskQueue({
       namespace,
       taskQueue: { name: taskQueue },
-      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     });
     const now = Date.now();
     const fresh = (res.pollers ?? []).filter((p) => {

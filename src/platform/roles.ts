@@ -36,17 +36,24 @@ export interface StartedRoles {
 
 export async function startRoles(role: Role, deps: RoleDeps): Promise<StartedRoles> {
   const started: StartedRoles = {};
-  if (role === 'all' || role === 'worker') started.workerStopped = await startWorkerRole(deps);
+  if (role === 'all' || role === 'worker') started.workerStopped = (await startWorkerRole(deps)).running;
   const probes = dependencyProbes(deps);
   const health = createHealthChecker(probes);
-  const readiness = createHealthChecker({ database: probes.database as Probe, temporal: probes.temporal as Probe });
+  const readiness = createHealthChecker({
+    database: probes.database as Probe,
+    temporal: probes.temporal as Probe,
+  });
   if (role === 'all' || role === 'api') {
     const app = await buildApi({ logger: deps.logger.child({ component: 'api' }), health, readiness });
     deps.stack.push('admin API', () => app.close());
     started.apiUrl = await listenOn(app, deps.config.host, deps.config.apiPort, 'API_PORT');
   }
   if (role === 'all' || role === 'realtime') {
-    const app = await buildRealtime({ logger: deps.logger.child({ component: 'realtime' }), health, readiness });
+    const app = await buildRealtime({
+      logger: deps.logger.child({ component: 'realtime' }),
+      health,
+      readiness,
+    });
     deps.stack.push('realtime node', () => app.close());
     started.realtimeUrl = await listenOn(app, deps.config.host, deps.config.realtimePort, 'REALTIME_PORT');
   }
@@ -62,7 +69,7 @@ function dependencyProbes(deps: RoleDeps): Record<string, Probe> {
   };
 }
 
-async function startWorkerRole(deps: RoleDeps): Promise<Promise<void>> {
+async function startWorkerRole(deps: RoleDeps): Promise<{ running: Promise<void> }> {
   const logger = deps.logger.child({ component: 'worker' });
   installTemporalRuntime(logger);
   const native = await step(logger, 'connect the worker to Temporal', async () =>
@@ -79,5 +86,6 @@ async function startWorkerRole(deps: RoleDeps): Promise<Promise<void>> {
     }),
   );
   deps.stack.push('worker', () => worker.shutdown());
-  return worker.running;
+  // Wrapped: an async function returning a bare promise would wait for the worker to stop.
+  return { running: worker.running };
 }

@@ -16,7 +16,11 @@ export interface TemporalEndpoint {
 }
 
 /** An external cluster when TEMPORAL_ADDRESS is set; otherwise the dev server from temporal-dev.yml. */
-export async function provideTemporal(config: Config, logger: Logger, lock: InstanceLock): Promise<TemporalEndpoint> {
+export async function provideTemporal(
+  config: Config,
+  logger: Logger,
+  lock: InstanceLock,
+): Promise<TemporalEndpoint> {
   const devConfig = await step(logger, 'read temporal-dev.yml', async () =>
     loadDevConfig(config.temporal.devConfigPath),
   );
@@ -30,7 +34,11 @@ export async function provideTemporal(config: Config, logger: Logger, lock: Inst
     };
   }
   const cli = await step(logger, 'provision the Temporal CLI', () =>
-    ensureTemporalCli({ explicitPath: config.temporal.cliPath, cacheDir: config.temporal.cliCacheDir, logger }),
+    ensureTemporalCli({
+      explicitPath: config.temporal.cliPath,
+      cacheDir: config.temporal.cliCacheDir,
+      logger,
+    }),
   );
   const server = await step(logger, 'start the Temporal dev server', () =>
     startDevServer({

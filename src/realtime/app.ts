@@ -1,6 +1,6 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../logger.ts';
-import { healthRoutes, type HealthRoutesOptions } from '../platform/health-routes.ts';
+import { type HealthRoutesOptions, healthRoutes } from '../platform/health-routes.ts';
 
 export interface RealtimeDeps extends HealthRoutesOptions {
   logger: Logger;
@@ -11,7 +11,7 @@ export interface RealtimeDeps extends HealthRoutesOptions {
  * For now it serves its health so a load balancer can route to it.
  */
 export async function buildRealtime(deps: RealtimeDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 64 * 1024 });
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: 64 * 1024 });
   await app.register(healthRoutes, { health: deps.health, readiness: deps.readiness });
   return app;
 }

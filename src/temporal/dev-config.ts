@@ -1,9 +1,7 @@
 import fs from 'node:fs';
-import {
-  defineSearchAttributeKey,
-  type SearchAttributeKey,
-  type SearchAttributeType,
-} from '@temporalio/common';
+import { defineSearchAttributeKey, type SearchAttributeType } from '@temporalio/common';
+// Deep path (with .js, as NodeNext needs): the package index does not export the key type.
+import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes.js';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 
@@ -44,13 +42,10 @@ const SDK_TYPES: Readonly<Record<SearchAttributeTypeName, SearchAttributeType>> 
 };
 
 const port = z.number().int().min(0, 'must be 0..65535 (0 = a free port)').max(65535, 'must be 0..65535');
-const jsonValue = z.union([
-  z.string(),
-  z.number(),
-  z.boolean(),
-  z.array(z.unknown()),
-  z.record(z.string(), z.unknown()),
-]);
+const jsonValue = z.union(
+  [z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())],
+  { error: 'must be a string, number, boolean, list or map' },
+);
 
 const searchAttributes = z
   .record(
@@ -75,7 +70,7 @@ const devConfigSchema = z.strictObject({
   namespace: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, 'must be a namespace name (letters, digits, . _ -)'),
-  ip: z.ipv4({ error: 'must be an IPv4 address' }),
+  ip: z.ipv4({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be an IPv4 address') }),
   port,
   ui: z.boolean(),
   uiPort: port,
@@ -111,24 +106,42 @@ export function loadDevConfig(filePath: string): DevServerConfig {
 
 /** Validates YAML text; `source` names the file in error messages. */
 export function parseDevConfig(text: string, source: string): DevServerConfig {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   const yamlError = doc.errors[0];
   if (yamlError) {
-    // yaml's messages can carry a code frame on later lines; the first line says it all.
-    const firstLine = yamlError.message.split('\n')[0] ?? 'invalid YAML';
-    const [line, col] = yamlError.linePos?.[0] ? [yamlError.linePos[0].line, yamlError.linePos[0].col] : [];
-    const where = line === undefined ? '' : ` at line ${line}, column ${col}`;
-    throw new DevConfigError(`${source}: YAML syntax error${where}: ${firstLine}`);
+    // The first line holds the message and position; the code frame below it is dropped.
+    const firstLine = yamlError.message.split('\n')[0]?.replace(/:$/, '') ?? 'invalid YAML';
+    throw new DevConfigError(`${source}: YAML syntax error: ${firstLine}`);
   }
-  const parsed = devConfigSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const field = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
-      return `${field}: ${issue.message}`;
-    });
-    throw new DevConfigError(`${source}: ${problems.join('; ')}`);
-  }
+  const data: unknown = doc.toJS();
+  if (data === null || data === undefined) throw new DevConfigError(`${source}: the file is empty`);
+  const parsed = devConfigSchema.safeParse(data, {
+    error: (issue) => (issue.input === undefined ? 'is required' : undefined),
+  });
+  if (!parsed.success) throw new DevConfigError(`${source}: ${describeIssues(parsed.error.issues)}`);
   return parsed.data;
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const problems = issues.map((issue) => {
+    const field = issue.path.length > 0 ? fieldPath(issue.path) : '(top level)';
+    // A bad record key is reported as "Invalid key in record"; its own message is nested.
+    const message =
+      issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    return `${field}: ${message}`;
+  });
+  return problems.join('; ');
+}
+
+/** `dynamicConfig["limit.maxIDLength"]`: keys that contain dots are quoted to stay unambiguous. */
+function fieldPath(segments: readonly PropertyKey[]): string {
+  return segments
+    .map((segment, i) => {
+      const text = String(segment);
+      if (text.includes('.')) return `[${JSON.stringify(text)}]`;
+      return i === 0 ? text : `.${text}`;
+    })
+    .join('');
 }
 
 /** The configured search attributes as typed SDK keys, for registration and workflow code. */

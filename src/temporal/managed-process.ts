@@ -13,7 +13,7 @@ export interface ExitInfo {
 
 export interface ManagedProcess {
   pid: number;
-  /** Set once the process has exited (and been reaped). */
+  /** Set once the process has exited (and been reaped) and its output has been read. */
   readonly exitInfo: ExitInfo | undefined;
   exited: Promise<ExitInfo>;
   /** The last output lines, stdout and stderr interleaved, for error messages. */
@@ -54,7 +54,8 @@ function manage(child: ChildProcess, options: SpawnManagedOptions): ManagedProce
   let exitInfo: ExitInfo | undefined;
   const guard = startOrphanGuard(pid);
   const exited = new Promise<ExitInfo>((resolve) => {
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': it also waits for the output pipes, so lastLines() is complete.
+    child.once('close', (code, signal) => {
       exitInfo = { code, signal };
       guard.kill('SIGKILL');
       resolve(exitInfo);
@@ -102,7 +103,7 @@ async function stopChild(
   const tooSlow = await Promise.race([exited.then(() => false), timedOut]);
   clearTimeout(timer);
   if (tooSlow && !hasExited()) {
-    logger.warn({ pid: child.pid, graceMs }, 'process did not exit after SIGTERM; sending SIGKILL');
+    logger.warn({ childPid: child.pid, graceMs }, 'process did not exit after SIGTERM; sending SIGKILL');
     child.kill('SIGKILL');
   }
   await exited;

@@ -1,6 +1,10 @@
 import type { Connection } from '@temporalio/client';
-import { type SearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { SearchAttributeType } from '@temporalio/common';
+// Deep path (with .js, as NodeNext needs): the package index exports neither of these.
+import {
+  encodeSearchAttributeIndexedValueType,
+  type SearchAttributeKey,
+} from '@temporalio/common/lib/search-attributes.js';
 import type { Logger } from '../logger.ts';
 
 export class SearchAttributeError extends Error {
@@ -19,11 +23,13 @@ export async function registerSearchAttributes(
   keys: readonly SearchAttributeKey<SearchAttributeType>[],
   logger: Logger,
 ): Promise<{ added: string[] }> {
-  const listed = await connection.operatorService.listSearchAttributes({ namespace }).catch((err: unknown) => {
-    throw new SearchAttributeError(
-      `could not list search attributes of namespace ${namespace}: ${errorMessage(err)}`,
-    );
-  });
+  const listed = await connection.operatorService
+    .listSearchAttributes({ namespace })
+    .catch((err: unknown) => {
+      throw new SearchAttributeError(
+        `could not list search attributes of namespace ${namespace}: ${errorMessage(err)}`,
+      );
+    });
   const custom = listed.customAttributes ?? {};
   const system = listed.systemAttributes ?? {};
   const missing: Record<string, number> = {};

@@ -1,6 +1,6 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { SystemCheckResult } from '../domain/system-check.ts';
 import type { Activities } from '../activities/index.ts';
+import type { SystemCheckResult } from '../domain/system-check.ts';
 
 const { readDatabaseTime, describeWorker } = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',

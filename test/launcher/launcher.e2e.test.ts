@@ -45,7 +45,11 @@ describe('launcher on embedded defaults', () => {
     expect(isAlive(devServerPid)).toBe(true);
 
     const health = await waitForHealthy(`${ready.api}/health`);
-    expect(health.checks).toMatchObject({ database: { ok: true }, temporal: { ok: true }, worker: { ok: true } });
+    expect(health.checks).toMatchObject({
+      database: { ok: true },
+      temporal: { ok: true },
+      worker: { ok: true },
+    });
     const realtime = await fetch(`${ready.realtime}/health`);
     expect(realtime.status).toBe(200);
 

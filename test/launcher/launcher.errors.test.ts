@@ -51,7 +51,9 @@ describe('launcher start-up errors', () => {
   }
 
   it('names an invalid variable', async () => {
-    expect(await failure({ ...external(), API_PORT: 'eighty' })).toMatch(/^switchboard: invalid configuration: API_PORT/);
+    expect(await failure({ ...external(), API_PORT: 'eighty' })).toMatch(
+      /^switchboard: invalid configuration: API_PORT/,
+    );
   });
 
   it('names the problem in a malformed temporal-dev.yml', async () => {
@@ -68,7 +70,10 @@ describe('launcher start-up errors', () => {
   });
 
   it('says the database is unreachable', async () => {
-    const line = await failure({ ...external(), DATABASE_URL: `postgres://x:y@127.0.0.1:${closedPort}/none` });
+    const line = await failure({
+      ...external(),
+      DATABASE_URL: `postgres://x:y@127.0.0.1:${closedPort}/none`,
+    });
     expect(line).toMatch(/database/i);
   });
 

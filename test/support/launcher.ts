@@ -25,7 +25,7 @@ export function spawnLauncher(env: Record<string, string>, args: string[] = []):
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  readline.createInterface({ input: child.stdout! }).on('line', (text) => {
+  readline.createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (text) => {
     const line = parseJson(text);
     if (!line) return;
     lines.push(line);
@@ -41,12 +41,21 @@ export function spawnLauncher(env: Record<string, string>, args: string[] = []):
       const seen = lines.find((l) => l.msg === msg);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no "${msg}" log within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no "${msg}" log within ${timeoutMs} ms; stderr: ${stderr}`)),
+          timeoutMs,
+        );
         void exited.then((code) => {
           clearTimeout(timer);
           reject(new Error(`launcher exited (${code}) before "${msg}"; stderr: ${stderr}`));
         });
-        waiters.push({ msg, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+        waiters.push({
+          msg,
+          resolve: (l) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        });
       });
     },
   };
@@ -69,7 +78,11 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+export async function waitUntil(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

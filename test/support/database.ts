@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+export interface TestDatabase {
+  /** Connection string of the new, empty database. */
+  url: string;
+  /** Drops the database, disconnecting anyone still in it. Safe to call twice. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, uniquely named database on the server in `DATABASE_URL` (whose user needs CREATEDB),
+ * so that test files running in parallel never share tables. `npm test` provides the server
+ * (scripts/ensure-postgres.sh).
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    throw new Error(
+      'DATABASE_URL is not set: database tests need a PostgreSQL server whose user may CREATE DATABASE ' +
+        '(run them through `npm test`, or set DATABASE_URL=postgres://user:password@host:5432/db)',
+    );
+  }
+  const name = `sb_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  await runOnServer(serverUrl, `CREATE DATABASE "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  let dropped = false;
+  return {
+    url: url.toString(),
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      // FORCE (Postgres 13+): a pool a failed test left open must not keep the database alive.
+      await runOnServer(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
+}
+
+async function runOnServer(serverUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
