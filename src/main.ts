@@ -42,10 +42,18 @@ async function launch(role: Role, config: Config, logger: Logger, stack: Shutdow
     : { recordChild: () => {}, release: () => {} };
   stack.push('instance lock', () => lock.release());
 
-  const temporal = await provideTemporal(config, logger, lock);
-  stack.push('Temporal', () => temporal.stop());
-  const database = await provideDatabase(config, logger);
-  stack.push('database', () => database.stop());
+  // Temporal and the database start side by side (PGlite's first start takes seconds). Settled,
+  // not raced: whichever came up is registered for shutdown even when the other failed.
+  const [temporalStart, databaseStart] = await Promise.allSettled([
+    provideTemporal(config, logger, lock),
+    provideDatabase(config, logger),
+  ]);
+  if (temporalStart.status === 'fulfilled') stack.push('Temporal', () => temporalStart.value.stop());
+  if (databaseStart.status === 'fulfilled') stack.push('database', () => databaseStart.value.stop());
+  if (temporalStart.status === 'rejected') throw temporalStart.reason;
+  if (databaseStart.status === 'rejected') throw databaseStart.reason;
+  const temporal = temporalStart.value;
+  const database = databaseStart.value;
 
   const prisma = createPrisma({ connectionString: database.connectionString, poolMax: database.poolMax });
   stack.push('database client', () => prisma.$disconnect());

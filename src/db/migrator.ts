@@ -8,7 +8,8 @@ import type { Logger } from '../logger.ts';
 /**
  * Applies `prisma/migrations/<name>/migration.sql` at start-up exactly as `prisma migrate deploy`
  * does, so the two stay interchangeable: a database migrated here passes `prisma migrate status`,
- * and one migrated by Prisma is a no-op here. The Prisma CLI cannot do this itself offline.
+ * and one migrated by Prisma is a no-op here. The app thus never needs the Prisma CLI at run time
+ * (offline, its migrate commands only work through the patched adapter in scripts/).
  *
  * Prisma's protocol, followed step by step: a session advisory lock (72707369) serialises
  * migrators; `_prisma_migrations` has Prisma's exact columns; each migration gets a row (uuid,
@@ -249,7 +250,7 @@ function sha256(bytes: Buffer): string {
 }
 
 /** Every `<dir>/<name>/migration.sql`, sorted by name as Prisma sorts them. */
-export async function readLocalMigrations(migrationsDir: string): Promise<LocalMigration[]> {
+async function readLocalMigrations(migrationsDir: string): Promise<LocalMigration[]> {
   let entries: Dirent[];
   try {
     entries = await fs.readdir(migrationsDir, { withFileTypes: true });

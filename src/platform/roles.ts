@@ -70,8 +70,8 @@ function dependencyProbes(deps: RoleDeps): Record<string, Probe> {
 }
 
 async function startWorkerRole(deps: RoleDeps): Promise<{ running: Promise<void> }> {
+  installTemporalRuntime(deps.logger);
   const logger = deps.logger.child({ component: 'worker' });
-  installTemporalRuntime(logger);
   const native = await step(logger, 'connect the worker to Temporal', async () =>
     NativeConnection.connect(await temporalConnectionOptions(deps.config.temporal, deps.address)),
   );

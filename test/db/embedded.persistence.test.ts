@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -68,6 +69,13 @@ describe('the embedded database (PGlite on a loopback socket)', () => {
     await start();
 
     await expect(start()).rejects.toThrow(/already open/);
+  });
+
+  it('refuses a data directory another live process holds', async () => {
+    await fs.mkdir(path.dirname(dataDir), { recursive: true });
+    await fs.writeFile(`${dataDir}.lock`, String(process.ppid));
+
+    await expect(start()).rejects.toThrow(new RegExp(`in use by process ${process.ppid}`));
   });
 
   it('serves a full pool and a migrator side by side while a transaction is open', async () => {

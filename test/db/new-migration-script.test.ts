@@ -6,6 +6,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR, makeTempDir, migrationNames, ROOT } from './helpers.ts';
 
 const run = promisify(execFile);
+
+function serverUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL must name a PostgreSQL server whose user may CREATE DATABASE');
+  return url;
+}
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 describe('npm run db:migration', () => {
@@ -42,7 +48,7 @@ describe('npm run db:migration', () => {
   }
 
   it.each([
-    ['a scratch database on the DATABASE_URL server', () => process.env.DATABASE_URL ?? ''],
+    ['a shadow database on the DATABASE_URL server', serverUrl],
     ['a throwaway embedded database when DATABASE_URL is unset', () => ''],
   ])('writes the SQL from the migrations to the schema, using %s', async (_, url) => {
     await newMigration(url(), 'Add customer email');
@@ -58,7 +64,7 @@ describe('npm run db:migration', () => {
   it('writes nothing when the migrations already match the schema', async () => {
     await fs.copyFile(path.join(ROOT, 'prisma/schema.prisma'), schema);
 
-    const stdout = await newMigration(process.env.DATABASE_URL ?? '', 'nothing');
+    const stdout = await newMigration(serverUrl(), 'nothing');
 
     expect(stdout).toMatch(/already match the schema; nothing written/);
     expect(await addedMigrations()).toEqual([]);
