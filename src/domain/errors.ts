@@ -12,3 +12,35 @@ export class StartupError extends Error {
 export class DependencyDownError extends Error {
   override name = 'DependencyDownError';
 }
+
+/** What went wrong with a vendor, in terms the call session can act on. */
+export type ProviderErrorKind =
+  | 'auth'
+  | 'bad-request'
+  | 'rate-limit'
+  | 'unavailable'
+  | 'timeout'
+  | 'aborted'
+  | 'protocol';
+
+/**
+ * A vendor failure translated at the adapter edge. `retryable` says whether trying the same
+ * vendor again can help (rate limits, outages, timeouts); auth and bad requests never do.
+ */
+export class ProviderError extends Error {
+  override name = 'ProviderError';
+  readonly retryable: boolean;
+  /** HTTP status or WebSocket close code from the vendor, when there was one. */
+  readonly status: number | undefined;
+
+  constructor(
+    readonly provider: string,
+    readonly kind: ProviderErrorKind,
+    message: string,
+    options?: { cause?: unknown; status?: number },
+  ) {
+    super(`${provider}: ${message}`, { cause: options?.cause });
+    this.status = options?.status;
+    this.retryable = kind === 'rate-limit' || kind === 'unavailable' || kind === 'timeout';
+  }
+}
