@@ -1,21 +1,24 @@
 import os from 'node:os';
+import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-
-/** The database surface activities need; a Prisma client satisfies it. */
-export interface ActivityDatabase {
-  $queryRaw<T = unknown>(query: TemplateStringsArray, ...values: unknown[]): Promise<T>;
-}
+import type { CallControl } from '../providers/ports.ts';
+import { createAppointmentActivities } from './appointment-activities.ts';
+import { createCallActivities } from './call-activities.ts';
 
 export interface ActivityDeps {
-  db: ActivityDatabase;
+  prisma: PrismaClient;
   logger: Logger;
+  callControl?: CallControl;
+  now?: () => Date;
 }
 
 /** Builds every activity from its dependencies; the worker passes real ones, tests may pass fakes. */
 export function createActivities(deps: ActivityDeps) {
   return {
+    ...createCallActivities(deps),
+    ...createAppointmentActivities(deps),
     async readDatabaseTime(): Promise<string> {
-      const rows = await deps.db.$queryRaw<{ now: Date }[]>`SELECT now() AS now`;
+      const rows = await deps.prisma.$queryRaw<{ now: Date }[]>`SELECT now() AS now`;
       const now = rows[0]?.now;
       if (!now) throw new Error('database returned no time');
       return new Date(now).toISOString();

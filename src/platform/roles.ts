@@ -81,7 +81,7 @@ async function startWorkerRole(deps: RoleDeps): Promise<{ running: Promise<void>
       connection: native,
       namespace: deps.namespace,
       taskQueue: deps.config.temporal.taskQueue,
-      activities: createActivities({ db: deps.prisma, logger }),
+      activities: createActivities({ prisma: deps.prisma, logger }),
       logger,
     }),
   );

@@ -1,2 +1,3 @@
 // The worker bundles this file: every workflow Switchboard runs is exported from here.
+export { callWorkflow } from './call/call-workflow.ts';
 export { systemCheck } from './system-check.ts';

@@ -1,0 +1,60 @@
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { type Activities, createActivities } from '../../src/activities/index.ts';
+import { createPrisma, type PrismaClient } from '../../src/db/client.ts';
+import { applyMigrations } from '../../src/db/migrator.ts';
+import { createLogger } from '../../src/logger.ts';
+import { MIGRATIONS_DIR } from '../../src/platform/database-deps.ts';
+import type { CallControl } from '../../src/providers/ports.ts';
+import { createTestDatabase } from './database.ts';
+
+const WORKFLOWS = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
+
+/**
+ * A migrated fresh database, a real worker on its own task queue against the run's Temporal dev
+ * server, and a client: what workflow tests need. `close()` stops and removes all of it.
+ */
+export interface TestPlatform {
+  prisma: PrismaClient;
+  client: Client;
+  taskQueue: string;
+  close(): Promise<void>;
+}
+
+export async function startTestPlatform(options: {
+  callControl?: CallControl;
+  name: string;
+}): Promise<TestPlatform> {
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const { address, namespace } = inject('temporal');
+  const db = await createTestDatabase();
+  await applyMigrations({ connectionString: db.url, migrationsDir: MIGRATIONS_DIR, logger });
+  const prisma = createPrisma({ connectionString: db.url, poolMax: 4 });
+  const taskQueue = `${options.name}-${Date.now().toString(36)}`;
+  const native = await NativeConnection.connect({ address });
+  const activities: Activities = createActivities({ prisma, logger, callControl: options.callControl });
+  const worker = await Worker.create({
+    connection: native,
+    namespace,
+    taskQueue,
+    workflowsPath: WORKFLOWS,
+    activities,
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address });
+  return {
+    prisma,
+    client: new Client({ connection, namespace }),
+    taskQueue,
+    async close() {
+      worker.shutdown();
+      await running;
+      await native.close();
+      await connection.close();
+      await prisma.$disconnect();
+      await db.drop();
+    },
+  };
+}
