@@ -1,5 +1,6 @@
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { createPrisma, pingDatabase } from './db/client.ts';
+import { ensureDefaultAgent } from './db/seed.ts';
 import { StartupError } from './domain/errors.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { provideDatabase } from './platform/database-deps.ts';
@@ -58,6 +59,8 @@ async function launch(role: Role, config: Config, logger: Logger, stack: Shutdow
   const prisma = createPrisma({ connectionString: database.connectionString, poolMax: database.poolMax });
   stack.push('database client', () => prisma.$disconnect());
   await step(logger, 'query the database', () => pingDatabase(prisma));
+  const seeded = await step(logger, 'seed the default agent', () => ensureDefaultAgent(prisma));
+  if (seeded.created) logger.info({ agentId: seeded.agentId }, 'created the default agent');
 
   const connection = await step(logger, `connect to Temporal at ${temporal.address}`, () =>
     connectTemporal({ ...config.temporal, address: temporal.address, namespace: temporal.namespace }),
