@@ -1,0 +1,103 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { TWILIO_CALL_STATUSES } from '../domain/call.ts';
+import { publicRequestUrl, type TwilioParams, verifyTwilioSignature } from '../providers/twilio/signature.ts';
+import { connectStreamTwiml } from '../providers/twilio/twiml.ts';
+import type { callWorkflow } from '../workflows/call/call-workflow.ts';
+import { callStatusSignal, callWorkflowId } from '../workflows/call/contract.ts';
+import type { StreamTokens } from './media/stream-token.ts';
+
+export interface TwilioWebhookDeps {
+  client: Client;
+  taskQueue: string;
+  authToken: string;
+  /** What Twilio calls us on; signatures are computed over it, not over the Host header. */
+  publicBaseUrl: string;
+  tokens: StreamTokens;
+  /** Number a `transferToHuman` tool dials; unset means the tool tells the caller nobody is free. */
+  transferTo?: string;
+}
+
+const voiceParams = z.object({
+  CallSid: z.string().regex(/^CA[0-9a-zA-Z]{1,64}$/),
+  From: z.string().min(1).max(64),
+  To: z.string().min(1).max(64),
+  Direction: z.string().optional(),
+});
+
+const statusParams = z.object({
+  CallSid: z.string().regex(/^CA[0-9a-zA-Z]{1,64}$/),
+  CallStatus: z.enum(TWILIO_CALL_STATUSES),
+  CallDuration: z.coerce.number().int().min(0).optional(),
+  SequenceNumber: z.string().optional(),
+});
+
+/** Status callbacks are retried by Twilio; remember recent ones so each reaches the workflow once. */
+const SEEN_STATUS_LIMIT = 10_000;
+
+/** Twilio's voice and status webhooks: signature-checked, then handed to the call workflow. */
+export async function twilioWebhooks(app: FastifyInstance, deps: TwilioWebhookDeps): Promise<void> {
+  const seenStatuses = new Set<string>();
+  app.addHook('preHandler', async (req, reply) => rejectUnsigned(req, reply, deps));
+
+  app.post('/twilio/voice', async (req, reply) => {
+    const params = voiceParams.safeParse(req.body);
+    if (!params.success)
+      return reply.code(400).send({ error: { status: 400, message: 'missing call fields' } });
+    const { CallSid, From, To, Direction } = params.data;
+    await deps.client.workflow.start<typeof callWorkflow>('callWorkflow', {
+      taskQueue: deps.taskQueue,
+      workflowId: callWorkflowId(CallSid),
+      // Twilio retries webhooks: a second delivery attaches to the running workflow.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [
+        {
+          callSid: CallSid,
+          direction: Direction?.startsWith('outbound') ? 'outbound' : 'inbound',
+          from: From,
+          to: To,
+          transferTo: deps.transferTo,
+        },
+      ],
+    });
+    const streamUrl = publicRequestUrl(deps.publicBaseUrl.replace(/^http/, 'ws'), '/twilio/media');
+    const twiml = connectStreamTwiml({ streamUrl, parameters: { token: deps.tokens.issue(CallSid) } });
+    return reply.type('text/xml').send(twiml);
+  });
+
+  app.post('/twilio/status', async (req, reply) => {
+    const params = statusParams.safeParse(req.body);
+    if (!params.success)
+      return reply.code(400).send({ error: { status: 400, message: 'missing status fields' } });
+    const { CallSid, CallStatus, CallDuration, SequenceNumber } = params.data;
+    const key = `${CallSid}:${CallStatus}:${SequenceNumber ?? ''}`;
+    if (seenStatuses.has(key)) return reply.code(204).send();
+    try {
+      await deps.client.workflow
+        .getHandle(callWorkflowId(CallSid))
+        .signal(callStatusSignal, { status: CallStatus, durationSec: CallDuration });
+    } catch (err) {
+      // A call we never started (or long finished): nothing to update, and Twilio must not retry.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      req.log.warn({ callSid: CallSid }, 'status callback for an unknown call');
+    }
+    if (seenStatuses.size >= SEEN_STATUS_LIMIT) seenStatuses.clear();
+    seenStatuses.add(key);
+    return reply.code(204).send();
+  });
+}
+
+async function rejectUnsigned(req: FastifyRequest, reply: FastifyReply, deps: TwilioWebhookDeps) {
+  const valid = verifyTwilioSignature({
+    authToken: deps.authToken,
+    url: publicRequestUrl(deps.publicBaseUrl, req.url),
+    params: (req.body ?? {}) as TwilioParams,
+    signature: req.headers['x-twilio-signature'],
+  });
+  if (!valid) {
+    req.log.warn({ url: req.url }, 'rejected a request with a missing or wrong Twilio signature');
+    return reply.code(403).send({ error: { status: 403, message: 'invalid Twilio signature' } });
+  }
+}
