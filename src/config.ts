@@ -64,6 +64,14 @@ const envSchema = z.object({
   TEMPORAL_CLI_CACHE_DIR: optionalText,
   STARTUP_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
 
+  STREAM_TOKEN_SECRET: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  TRANSFER_NUMBER: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number')
+      .optional(),
+  ),
+  BUSINESS_NAME: optionalText,
   TWILIO_ACCOUNT_SID: optionalText,
   TWILIO_AUTH_TOKEN: optionalText,
   DEEPGRAM_API_KEY: optionalText,
@@ -105,6 +113,12 @@ export interface Config {
     cliCacheDir?: string;
   };
   startupTimeoutMs: number;
+  calls: {
+    /** Shared by every realtime node: one issues a stream token, another may verify it. */
+    streamTokenSecret?: string;
+    transferNumber?: string;
+    businessName?: string;
+  };
   vendors: {
     twilio: { accountSid?: string; authToken?: string };
     deepgram: { apiKey?: string };
@@ -155,6 +169,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       cliCacheDir: e.TEMPORAL_CLI_CACHE_DIR,
     },
     startupTimeoutMs: e.STARTUP_TIMEOUT_MS,
+    calls: {
+      streamTokenSecret: e.STREAM_TOKEN_SECRET,
+      transferNumber: e.TRANSFER_NUMBER,
+      businessName: e.BUSINESS_NAME,
+    },
     vendors: {
       twilio: { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN },
       deepgram: { apiKey: e.DEEPGRAM_API_KEY },

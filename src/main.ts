@@ -9,6 +9,7 @@ import { ROLES, type Role, startRoles } from './platform/roles.ts';
 import { ShutdownStack } from './platform/shutdown.ts';
 import { describeError, step } from './platform/step.ts';
 import { provideTemporal } from './platform/temporal-deps.ts';
+import { provideVendors } from './platform/vendors.ts';
 import { checkTemporalHealth, connectTemporal } from './temporal/connection.ts';
 import { searchAttributeKeys } from './temporal/dev-config.ts';
 import { registerSearchAttributes } from './temporal/dev-server.ts';
@@ -81,6 +82,14 @@ async function launch(role: Role, config: Config, logger: Logger, stack: Shutdow
     );
   }
 
+  const vendors = await step(logger, 'start the vendors', () => provideVendors(config, logger));
+  stack.push('vendors', () => vendors.stop());
+  if (vendors.simulated.length > 0) {
+    logger.warn(
+      { simulated: vendors.simulated },
+      'no keys for these vendors: using SIMULATED vendors on loopback',
+    );
+  }
   const started = await startRoles(role, {
     config,
     logger,
@@ -89,6 +98,7 @@ async function launch(role: Role, config: Config, logger: Logger, stack: Shutdow
     connection,
     address: temporal.address,
     namespace: temporal.namespace,
+    vendors,
   });
   const urls = { api: started.apiUrl, realtime: started.realtimeUrl, temporalUi: temporal.uiUrl };
   logger.info(
@@ -102,7 +112,12 @@ async function launch(role: Role, config: Config, logger: Logger, stack: Shutdow
     },
     'Switchboard ready',
   );
-  printBanner(urls, temporal, database.embedded ? `embedded PGlite in ${config.dataDir}` : 'DATABASE_URL');
+  printBanner(
+    urls,
+    temporal,
+    database.embedded ? `embedded PGlite in ${config.dataDir}` : 'DATABASE_URL',
+    vendors.simulated,
+  );
   return started;
 }
 
@@ -111,6 +126,7 @@ function printBanner(
   urls: { api?: string; realtime?: string; temporalUi?: string },
   temporal: { address: string; namespace: string },
   database: string,
+  simulated: string[],
 ): void {
   const rows = [
     ['admin API', urls.api],
@@ -118,6 +134,7 @@ function printBanner(
     ['Temporal UI', urls.temporalUi],
     ['Temporal', `${temporal.address} (namespace ${temporal.namespace})`],
     ['database', database],
+    ['vendors', simulated.length > 0 ? `SIMULATED on loopback: ${simulated.join(', ')}` : 'real accounts'],
   ].filter(([, value]) => value !== undefined);
   const lines = rows.map(([name, value]) => `  ${(name as string).padEnd(14)} ${value}`);
   process.stderr.write(`Switchboard is ready\n${lines.join('\n')}\nPress Ctrl-C to stop.\n`);

@@ -20,6 +20,7 @@ export const DEFAULT_AGENT = {
   language: 'en-US',
   enabledTools: [
     'findAvailableSlots',
+    'listMyAppointments',
     'bookAppointment',
     'rescheduleAppointment',
     'cancelAppointment',

@@ -1,11 +1,16 @@
-import type { Connection } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { Client, type Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { buildApi } from '../api/app.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import { buildRealtime } from '../realtime/app.ts';
+import { buildRealtime, type RealtimeDeps } from '../realtime/app.ts';
+import { createCallFactory } from '../realtime/call-factory.ts';
+import { createStreamTokens } from '../realtime/media/stream-token.ts';
+import { createCallSession } from '../realtime/session/call-session.ts';
 import { temporalConnectionOptions } from '../temporal/connection.ts';
 import { installTemporalRuntime, startWorker } from '../worker.ts';
 import { createHealthChecker, type Probe } from './health.ts';
@@ -13,6 +18,7 @@ import { listenOn } from './listen.ts';
 import { databaseProbe, temporalProbe, workerProbe } from './probes.ts';
 import type { ShutdownStack } from './shutdown.ts';
 import { step } from './step.ts';
+import type { Vendors } from './vendors.ts';
 
 export const ROLES = ['all', 'worker', 'api', 'realtime'] as const;
 export type Role = (typeof ROLES)[number];
@@ -25,6 +31,7 @@ export interface RoleDeps {
   connection: Connection;
   address: string;
   namespace: string;
+  vendors: Vendors;
 }
 
 export interface StartedRoles {
@@ -81,11 +88,45 @@ async function startWorkerRole(deps: RoleDeps): Promise<{ running: Promise<void>
       connection: native,
       namespace: deps.namespace,
       taskQueue: deps.config.temporal.taskQueue,
-      activities: createActivities({ prisma: deps.prisma, logger }),
+      activities: createActivities({ prisma: deps.prisma, logger, callControl: deps.vendors.callControl }),
       logger,
     }),
   );
   deps.stack.push('worker', () => worker.shutdown());
   // Wrapped: an async function returning a bare promise would wait for the worker to stop.
   return { running: worker.running };
+}
+
+/** Stream tokens outlive a webhook by a minute at most: Twilio connects the socket at once. */
+const STREAM_TOKEN_TTL_MS = 60_000;
+
+function realtimeDeps(deps: RoleDeps): Omit<RealtimeDeps, 'health' | 'readiness'> {
+  const { config, vendors, connection } = deps;
+  const logger = deps.logger.child({ component: 'realtime' });
+  const client = new Client({ connection, namespace: deps.namespace });
+  // Without a configured secret, tokens only verify on the node that issued them (one node).
+  const secret = config.calls.streamTokenSecret ?? randomBytes(32);
+  const tokens = createStreamTokens({ secret, ttlMs: STREAM_TOKEN_TTL_MS });
+  const createCall = createCallFactory({
+    client,
+    prisma: deps.prisma,
+    stt: vendors.stt,
+    llm: vendors.llm,
+    tts: vendors.tts,
+    logger,
+    createSession: createCallSession,
+    businessName: config.calls.businessName,
+  });
+  return {
+    logger,
+    twilio: {
+      client,
+      taskQueue: config.temporal.taskQueue,
+      authToken: vendors.twilio.authToken,
+      publicBaseUrl: config.publicBaseUrl,
+      tokens,
+      transferTo: config.calls.transferNumber,
+    },
+    media: { tokens, client, logger, createCall, nodeId: `${os.hostname()}:${process.pid}` },
+  };
 }

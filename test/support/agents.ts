@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../../src/db/client.ts';
+import { DEFAULT_AGENT } from '../../src/db/seed.ts';
 
 /** A default agent open Monday to Friday 09:00-17:00 New York time, 30-minute slots. */
 export function seedDefaultAgent(prisma: PrismaClient) {
@@ -12,6 +13,7 @@ export function seedDefaultAgent(prisma: PrismaClient) {
       ttsModel: 'sim',
       sttModel: 'sim',
       isDefault: true,
+      enabledTools: DEFAULT_AGENT.enabledTools,
       timeZone: 'America/New_York',
       slotMinutes: 30,
       businessHours: { mon: day, tue: day, wed: day, thu: day, fri: day },

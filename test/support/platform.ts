@@ -8,6 +8,7 @@ import { applyMigrations } from '../../src/db/migrator.ts';
 import { createLogger } from '../../src/logger.ts';
 import { MIGRATIONS_DIR } from '../../src/platform/database-deps.ts';
 import type { CallControl } from '../../src/providers/ports.ts';
+import { installTemporalRuntime } from '../../src/worker.ts';
 import { createTestDatabase } from './database.ts';
 
 const WORKFLOWS = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
@@ -33,6 +34,7 @@ export async function startTestPlatform(options: {
   await applyMigrations({ connectionString: db.url, migrationsDir: MIGRATIONS_DIR, logger });
   const prisma = createPrisma({ connectionString: db.url, poolMax: 4 });
   const taskQueue = `${options.name}-${Date.now().toString(36)}`;
+  quietTemporalRuntime(logger);
   const native = await NativeConnection.connect({ address });
   const activities: Activities = createActivities({ prisma, logger, callControl: options.callControl });
   const worker = await Worker.create({
@@ -57,4 +59,13 @@ export async function startTestPlatform(options: {
       await db.drop();
     },
   };
+}
+
+let runtimeInstalled = false;
+
+/** The SDK logs to the console by default; route it to the (silent) test logger once per file. */
+function quietTemporalRuntime(logger: ReturnType<typeof createLogger>): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  installTemporalRuntime(logger);
 }

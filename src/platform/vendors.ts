@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { createDeepgramStt } from '../providers/deepgram/stt.ts';
+import { createDeepgramAuraTts } from '../providers/deepgram/tts-aura.ts';
+import { createElevenLabsTts } from '../providers/elevenlabs/tts.ts';
+import { createOpenAiLlm } from '../providers/openai/llm.ts';
+import type { CallControl, LanguageModel, SpeechToText, TextToSpeech } from '../providers/ports.ts';
+import { createFailoverTts } from '../providers/tts-failover.ts';
+import { createTwilioCallControl } from '../providers/twilio/call-control.ts';
+import { startSimDeepgram } from '../sim/deepgram/server.ts';
+import { startElevenLabsSim } from '../sim/elevenlabs/server.ts';
+import { startOpenAiSim } from '../sim/openai/server.ts';
+import { createSimTwilioRest } from '../sim/twilio/rest.ts';
+
+/**
+ * The vendor adapters a deployment uses. Each vendor with a key configured is the real one; each
+ * without is a simulated vendor started here on loopback, speaking the same wire protocol to
+ * the same adapter code, and named in `simulated` so start-up says so.
+ */
+export interface Vendors {
+  stt: SpeechToText;
+  llm: LanguageModel;
+  /** A fresh failover pair per call: the switch to the fallback is sticky for that call only. */
+  tts(): TextToSpeech;
+  callControl: CallControl;
+  twilio: { accountSid: string; authToken: string; restUrl?: string };
+  simulated: string[];
+  stop(): Promise<void>;
+}
+
+const SIM_ACCOUNT_SID = `AC${'0'.repeat(32)}`;
+const TTS_FIRST_BYTE_TIMEOUT_MS = 1500;
+
+export async function provideVendors(config: Config, logger: Logger): Promise<Vendors> {
+  const stops: (() => Promise<void>)[] = [];
+  const simulated: string[] = [];
+  const log = (name: string) => logger.child({ component: name });
+  const v = config.vendors;
+
+  let deepgram = { apiKey: v.deepgram.apiKey, baseUrl: undefined as string | undefined };
+  if (!deepgram.apiKey) {
+    const sim = await startSimDeepgram({ logger: log('sim-deepgram'), fallbackText: 'hello' });
+    stops.push(() => sim.close());
+    deepgram = { apiKey: 'simulated', baseUrl: sim.baseUrl };
+    simulated.push('deepgram');
+  }
+  let openai = { apiKey: v.openai.apiKey, baseUrl: v.openai.baseUrl };
+  if (!openai.apiKey) {
+    const sim = await startOpenAiSim({
+      logger: log('sim-openai'),
+      script: () => ({ text: 'I heard you. This is a simulated agent.' }),
+    });
+    stops.push(() => sim.close());
+    openai = { apiKey: sim.apiKey, baseUrl: sim.url };
+    simulated.push('openai');
+  }
+  let eleven = { apiKey: v.elevenlabs.apiKey, baseUrl: undefined as string | undefined };
+  if (!eleven.apiKey) {
+    const sim = await startElevenLabsSim({ logger: log('sim-elevenlabs') });
+    stops.push(() => sim.close());
+    eleven = { apiKey: sim.apiKey, baseUrl: sim.url };
+    simulated.push('elevenlabs');
+  }
+  let twilio = {
+    accountSid: v.twilio.accountSid,
+    authToken: v.twilio.authToken,
+    restUrl: undefined as string | undefined,
+  };
+  if (!twilio.accountSid || !twilio.authToken) {
+    const authToken = randomBytes(16).toString('hex');
+    const sim = await createSimTwilioRest({
+      accountSid: SIM_ACCOUNT_SID,
+      authToken,
+      logger: log('sim-twilio'),
+    });
+    const restUrl = await sim.listen();
+    stops.push(() => sim.close());
+    twilio = { accountSid: SIM_ACCOUNT_SID, authToken, restUrl };
+    simulated.push('twilio');
+  }
+
+  const stt = createDeepgramStt({
+    apiKey: deepgram.apiKey as string,
+    baseUrl: deepgram.baseUrl,
+    logger: log('stt'),
+  });
+  const aura = createDeepgramAuraTts({
+    apiKey: deepgram.apiKey as string,
+    baseUrl: deepgram.baseUrl,
+    logger: log('tts-aura'),
+  });
+  const primary = createElevenLabsTts({
+    apiKey: eleven.apiKey as string,
+    baseUrl: eleven.baseUrl,
+    logger: log('tts'),
+  });
+  const llm = createOpenAiLlm({
+    apiKey: openai.apiKey as string,
+    baseUrl: openai.baseUrl,
+    model: v.openai.model,
+    logger: log('llm'),
+  });
+  const callControl = createTwilioCallControl({
+    accountSid: twilio.accountSid as string,
+    authToken: twilio.authToken as string,
+    baseUrl: twilio.restUrl,
+    logger: log('twilio'),
+  });
+  return {
+    stt,
+    llm,
+    tts: () =>
+      createFailoverTts({
+        primary,
+        fallback: aura,
+        firstByteTimeoutMs: TTS_FIRST_BYTE_TIMEOUT_MS,
+        logger: log('tts'),
+      }),
+    callControl,
+    twilio: {
+      accountSid: twilio.accountSid as string,
+      authToken: twilio.authToken as string,
+      restUrl: twilio.restUrl,
+    },
+    simulated,
+    async stop() {
+      await Promise.allSettled(stops.map((s) => s()));
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import type { Client } from '@temporalio/client';
+import type { Agent, PrismaClient } from '../db/client.ts';
+import { createTurnWriter } from '../db/turns.ts';
+import type { CallState } from '../domain/call.ts';
+import { renderTemplate } from '../domain/template.ts';
+import type { Logger } from '../logger.ts';
+import type { LanguageModel, SpeechToText, TextToSpeech } from '../providers/ports.ts';
+import { callStateQuery, callWorkflowId } from '../workflows/call/contract.ts';
+import { createCallTools } from './call-tools.ts';
+import { createOutboundAudio } from './media/outbound-audio.ts';
+import type { MediaCall, StartedStream } from './media-socket.ts';
+import type { CallSession, CallSessionConfig, CallSessionDeps } from './session/types.ts';
+
+export interface CallFactoryDeps {
+  client: Client;
+  prisma: PrismaClient;
+  stt: SpeechToText;
+  llm: LanguageModel;
+  tts: () => TextToSpeech;
+  logger: Logger;
+  /** Builds the session from its parts; injected so this module stays free of session internals. */
+  createSession: (deps: CallSessionDeps) => CallSession;
+  businessName?: string;
+  tuning?: Partial<CallSessionConfig>;
+}
+
+/** How long to wait for the call workflow's first activity to create the call record. */
+const CALL_RECORD_WAIT_MS = 5000;
+
+/** Turns a verified media stream into a call session configured from the call's agent. */
+export function createCallFactory(deps: CallFactoryDeps) {
+  return async function createCall(stream: StartedStream): Promise<MediaCall> {
+    const state = await waitForCallRecord(deps.client, stream.callSid);
+    const agent = await deps.prisma.agent.findUniqueOrThrow({ where: { id: state.agentId as string } });
+    const customer = state.customerId
+      ? await deps.prisma.customer.findUnique({ where: { id: state.customerId } })
+      : null;
+    const vars = { customer_name: customer?.name, business_name: deps.businessName };
+    const fallbacks = { customer_name: 'the caller', business_name: 'our office' };
+    const logger = deps.logger.child({ callSid: stream.callSid, workflowId: callWorkflowId(stream.callSid) });
+    const turns = createTurnWriter(deps.prisma, state.callId as string, logger);
+    const audio = createOutboundAudio({ streamSid: stream.streamSid, send: stream.send });
+    const session = deps.createSession({
+      stt: deps.stt,
+      llm: deps.llm,
+      tts: deps.tts(),
+      audio,
+      tools: createCallTools({
+        client: deps.client,
+        prisma: deps.prisma,
+        callSid: stream.callSid,
+        agentId: agent.id,
+        customerId: state.customerId ?? null,
+        enabledTools: agent.enabledTools,
+      }),
+      turns,
+      clock: {
+        now: () => performance.now(),
+        setTimeout,
+        clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+      },
+      logger,
+      config: sessionConfig(agent, (t) => renderTemplate(t, vars, fallbacks), deps.tuning),
+      onEnd: (reason) => stream.hangUp(reason),
+    });
+    return {
+      session,
+      async release() {
+        audio.close();
+        await turns.flush();
+      },
+    };
+  };
+}
+
+async function waitForCallRecord(client: Client, callSid: string): Promise<CallState> {
+  const handle = client.workflow.getHandle(callWorkflowId(callSid));
+  const deadline = Date.now() + CALL_RECORD_WAIT_MS;
+  for (;;) {
+    const state = await handle.query(callStateQuery);
+    if (state.callId && state.agentId) return state;
+    if (Date.now() > deadline) throw new Error(`call ${callSid} has no call record yet`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function sessionConfig(
+  agent: Agent,
+  render: (t: string) => string,
+  tuning: Partial<CallSessionConfig> = {},
+): CallSessionConfig {
+  return {
+    systemPrompt: render(agent.systemPrompt),
+    greeting: render(agent.greeting),
+    voiceId: agent.voice,
+    ttsModel: agent.ttsModel,
+    language: agent.language,
+    stt: {
+      model: agent.sttModel,
+      language: agent.language,
+      endpointingMs: agent.endpointingMs,
+      utteranceEndMs: agent.utteranceEndMs,
+      interimResults: true,
+    },
+    bargeIn: {
+      enabled: agent.bargeInEnabled,
+      minSpeechMs: agent.bargeInMinSpeechMs,
+      backchannels: ['mhm', 'mm-hmm', 'uh-huh', 'yeah', 'yes', 'okay', 'ok', 'right', 'sure'],
+    },
+    silenceRepromptMs: 8000,
+    silenceHangupMs: 8000,
+    repromptText: 'Are you still there?',
+    goodbyeText: 'Thank you for calling. Goodbye.',
+    maxDurationMs: 30 * 60_000,
+    maxHistoryMessages: 40,
+    fillerAfterMs: 800,
+    fillerText: 'One moment please.',
+    apologyText: "I'm sorry, I'm having trouble right now. Please call again later.",
+    ...tuning,
+  };
+}

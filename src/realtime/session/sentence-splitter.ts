@@ -1,0 +1,114 @@
+/**
+ * Cuts streamed LLM text into speakable pieces so the first sentence reaches TTS while the model
+ * is still writing the rest. A boundary is only trusted once the character after it has arrived:
+ * "3." may still become "3.5", and "Dr." is followed by a name, not a new sentence.
+ */
+
+/** Words that end in a period without ending the sentence (lower case, no period). */
+const ABBREVIATIONS = new Set([
+  'dr',
+  'mr',
+  'mrs',
+  'ms',
+  'prof',
+  'sr',
+  'jr',
+  'st',
+  'vs',
+  'etc',
+  'e.g',
+  'i.e',
+  'approx',
+  'apt',
+  'ave',
+  'mt',
+  'ft',
+  'a.m',
+  'p.m',
+]);
+
+/** A clause this long is worth speaking on its own at a comma: TTS first byte beats prosody. */
+export const CLAUSE_SPLIT_MIN_CHARS = 80;
+/** Never send a first piece shorter than this at a comma; it sounds choppy. */
+const CLAUSE_MIN_HEAD_CHARS = 20;
+/** Without any punctuation, give up waiting and split at a space. */
+const HARD_SPLIT_CHARS = 250;
+
+const CLOSERS = `"')]”’`;
+
+export interface SentenceSplitter {
+  /** Adds streamed text; returns the pieces that are now complete. */
+  push(text: string): string[];
+  /** The rest, at the end of the stream (or undefined if only whitespace is left). */
+  flush(): string | undefined;
+}
+
+export function createSentenceSplitter(): SentenceSplitter {
+  let buffer = '';
+  return {
+    push(text) {
+      buffer += text;
+      const out: string[] = [];
+      for (;;) {
+        const end = findBoundary(buffer);
+        if (end === undefined) break;
+        const piece = buffer.slice(0, end).trim();
+        buffer = buffer.slice(end);
+        if (piece) out.push(piece);
+      }
+      return out;
+    },
+    flush() {
+      const rest = buffer.trim();
+      buffer = '';
+      return rest || undefined;
+    },
+  };
+}
+
+/** Index just past the first complete piece in `text`, or undefined if none is complete yet. */
+function findBoundary(text: string): number | undefined {
+  const sentenceEnd = findSentenceEnd(text);
+  if (sentenceEnd !== undefined) return sentenceEnd;
+  if (text.length >= CLAUSE_SPLIT_MIN_CHARS) {
+    const clauseEnd = findClauseEnd(text);
+    if (clauseEnd !== undefined) return clauseEnd;
+  }
+  if (text.length >= HARD_SPLIT_CHARS) {
+    const space = text.lastIndexOf(' ');
+    if (space > 0) return space + 1;
+  }
+  return undefined;
+}
+
+function findSentenceEnd(text: string): number | undefined {
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (ch === '\n') return i + 1;
+    if (ch !== '.' && ch !== '!' && ch !== '?') continue;
+    let end = i + 1;
+    while (end < text.length && (text[end] === '.' || CLOSERS.includes(text[end] as string))) end++;
+    // The next character decides; until it arrives, the boundary is unknown.
+    if (end >= text.length) return undefined;
+    if (!/\s/.test(text[end] as string)) continue;
+    if (ch === '.' && isAbbreviation(text.slice(0, i))) continue;
+    return end;
+  }
+  return undefined;
+}
+
+function isAbbreviation(before: string): boolean {
+  const word = /(\S+)$/.exec(before)?.[1] ?? '';
+  const bare = word.replace(/^[("'“‘[]+/, '');
+  if (ABBREVIATIONS.has(bare.toLowerCase())) return true;
+  // A single capital is an initial ("J. Smith"), not the end of a sentence.
+  return /^[A-Z]$/.test(bare);
+}
+
+function findClauseEnd(text: string): number | undefined {
+  for (let i = text.length - 2; i >= CLAUSE_MIN_HEAD_CHARS; i--) {
+    const ch = text[i];
+    if ((ch === ',' || ch === ';' || ch === ':') && /\s/.test(text[i + 1] as string)) return i + 1;
+  }
+  return undefined;
+}

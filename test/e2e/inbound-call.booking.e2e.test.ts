@@ -1,0 +1,158 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.ts';
+import { createHealthChecker } from '../../src/platform/health.ts';
+import { createDeepgramStt } from '../../src/providers/deepgram/stt.ts';
+import { createDeepgramAuraTts } from '../../src/providers/deepgram/tts-aura.ts';
+import { createElevenLabsTts } from '../../src/providers/elevenlabs/tts.ts';
+import { createOpenAiLlm } from '../../src/providers/openai/llm.ts';
+import { createFailoverTts } from '../../src/providers/tts-failover.ts';
+import { buildRealtime } from '../../src/realtime/app.ts';
+import { createCallFactory } from '../../src/realtime/call-factory.ts';
+import { createStreamTokens } from '../../src/realtime/media/stream-token.ts';
+import { createCallSession } from '../../src/realtime/session/call-session.ts';
+import { type SimDeepgram, startSimDeepgram } from '../../src/sim/deepgram/server.ts';
+import { type ElevenLabsSim, startElevenLabsSim } from '../../src/sim/elevenlabs/server.ts';
+import {
+  type OpenAiSim,
+  type OpenAiSimReply,
+  type RecordedChatRequest,
+  startOpenAiSim,
+} from '../../src/sim/openai/server.ts';
+import { placeSimCall } from '../../src/sim/twilio/caller.ts';
+import { findFreePort } from '../../src/temporal/ports.ts';
+import { callWorkflowId } from '../../src/workflows/call/contract.ts';
+import { seedDefaultAgent } from '../support/agents.ts';
+import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
+
+const ACCOUNT_SID = `AC${'1'.repeat(32)}`;
+const AUTH_TOKEN = 'e2e-auth-token-0123456789abcdef';
+const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+
+/** The simulated model: look up slots, offer the first, book it when the caller agrees, end. */
+function receptionist(request: RecordedChatRequest): OpenAiSimReply {
+  const messages = request.body.messages;
+  const last = messages[messages.length - 1] as { role: string; content?: string };
+  const toolResults = messages.filter((m) => m.role === 'tool') as { content: string }[];
+  const slots = toolResults.map((m) => JSON.parse(m.content)).find((r) => r.slots)?.slots as {
+    startsAt: string;
+  }[];
+  if (last.role === 'user' && /book an appointment/.test(last.content ?? '')) {
+    return { toolCalls: [{ name: 'findAvailableSlots', arguments: {} }] };
+  }
+  if (last.role === 'tool' && slots && toolResults.length === 1) {
+    return { text: 'The first free slot is on Monday morning. Shall I book it?' };
+  }
+  if (last.role === 'user' && /yes/i.test(last.content ?? '')) {
+    return { toolCalls: [{ name: 'bookAppointment', arguments: { startsAt: slots[0]?.startsAt } }] };
+  }
+  if (last.role === 'tool' && toolResults.length === 2) {
+    return { text: 'You are booked. Goodbye!', toolCalls: [{ name: 'endCall', arguments: {} }] };
+  }
+  return { text: 'Okay.' };
+}
+
+describe('an inbound call that books an appointment, end to end', () => {
+  let platform: TestPlatform;
+  let deepgram: SimDeepgram;
+  let openai: OpenAiSim;
+  let eleven: ElevenLabsSim;
+  let realtime: FastifyInstance;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ name: 'e2e-booking' });
+    await seedDefaultAgent(platform.prisma);
+    deepgram = await startSimDeepgram({ transcripts: ['I would like to book an appointment', 'Yes please'] });
+    openai = await startOpenAiSim({ script: receptionist, firstTokenDelayMs: 20 });
+    eleven = await startElevenLabsSim({ firstByteDelayMs: 20 });
+    const tokens = createStreamTokens({ secret: 'e2e-stream-token-secret', ttlMs: 60_000 });
+    const health = createHealthChecker({});
+    const createCall = createCallFactory({
+      client: platform.client,
+      prisma: platform.prisma,
+      stt: createDeepgramStt({ apiKey: 'sim', baseUrl: deepgram.baseUrl, logger }),
+      llm: createOpenAiLlm({ apiKey: openai.apiKey, baseUrl: openai.url, model: 'sim', logger }),
+      tts: () =>
+        createFailoverTts({
+          primary: createElevenLabsTts({ apiKey: eleven.apiKey, baseUrl: eleven.url, logger }),
+          fallback: createDeepgramAuraTts({ apiKey: 'sim', baseUrl: deepgram.baseUrl, logger }),
+          firstByteTimeoutMs: 2000,
+          logger,
+        }),
+      logger,
+      createSession: createCallSession,
+    });
+    // The signed URL must be known before the routes exist: pick the port first.
+    const port = await findFreePort('127.0.0.1');
+    baseUrl = `http://127.0.0.1:${port}`;
+    const twilio = {
+      client: platform.client,
+      taskQueue: platform.taskQueue,
+      authToken: AUTH_TOKEN,
+      publicBaseUrl: baseUrl,
+      tokens,
+    };
+    realtime = await buildRealtime({
+      logger,
+      health,
+      readiness: health,
+      twilio,
+      media: {
+        tokens,
+        client: platform.client,
+        logger,
+        createCall,
+        nodeId: 'e2e',
+        heartbeatIntervalMs: 1000,
+      },
+    });
+    await realtime.listen({ host: '127.0.0.1', port });
+  });
+
+  afterAll(async () => {
+    await realtime?.close();
+    await Promise.allSettled([deepgram?.close(), openai?.close(), eleven?.close()]);
+    await platform?.close();
+  });
+
+  it('greets, looks up slots, books once through the workflow, says goodbye and hangs up', async () => {
+    const call = await placeSimCall({
+      voiceUrl: `${baseUrl}/twilio/voice`,
+      accountSid: ACCOUNT_SID,
+      authToken: AUTH_TOKEN,
+      from: '+14155552671',
+      to: '+14155550100',
+      script: [
+        { say: 'I would like to book an appointment', afterAgentSilenceMs: 400 },
+        { say: 'Yes please', afterAgentSilenceMs: 400 },
+      ],
+      logger,
+      stepTimeoutMs: 30_000,
+    });
+    const timeline = await call.done;
+    if (process.env.E2E_DEBUG) {
+      for (const r of openai.requests) console.log(JSON.stringify(r.body.messages.slice(1)));
+      console.log(JSON.stringify(timeline.said), JSON.stringify(timeline.events.slice(0, 40)));
+    }
+    expect(timeline.wavHeaders).toBe(0);
+    expect(timeline.agentBytesPlayed).toBeGreaterThan(8000);
+
+    const state = await platform.client.workflow.getHandle(callWorkflowId(call.callSid)).result();
+    expect(state).toMatchObject({ phase: 'ended', outcome: 'booked', appointmentIds: [expect.any(String)] });
+    const appointments = await platform.prisma.appointment.findMany({
+      where: { createdByCall: { callSid: call.callSid } },
+    });
+    expect(appointments).toHaveLength(1);
+
+    const dbCall = await platform.prisma.call.findUniqueOrThrow({
+      where: { callSid: call.callSid },
+      include: { turns: { orderBy: { sequence: 'asc' } } },
+    });
+    const said = dbCall.turns.filter((t) => t.role === 'user').map((t) => t.heardText);
+    expect(said).toEqual(['I would like to book an appointment', 'Yes please']);
+    const agentTurns = dbCall.turns.filter((t) => t.role === 'assistant');
+    expect(agentTurns[0]?.heardText).toBe('Hello, how can I help?');
+    expect(agentTurns.some((t) => t.llmFirstTokenMs !== null)).toBe(true);
+  });
+});
