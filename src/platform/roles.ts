@@ -56,11 +56,7 @@ export async function startRoles(role: Role, deps: RoleDeps): Promise<StartedRol
     started.apiUrl = await listenOn(app, deps.config.host, deps.config.apiPort, 'API_PORT');
   }
   if (role === 'all' || role === 'realtime') {
-    const app = await buildRealtime({
-      logger: deps.logger.child({ component: 'realtime' }),
-      health,
-      readiness,
-    });
+    const app = await buildRealtime({ ...realtimeDeps(deps), health, readiness });
     deps.stack.push('realtime node', () => app.close());
     started.realtimeUrl = await listenOn(app, deps.config.host, deps.config.realtimePort, 'REALTIME_PORT');
   }

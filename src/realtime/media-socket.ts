@@ -67,9 +67,15 @@ class MediaConnection {
   private onMessage(data: Buffer, isBinary: boolean): void {
     this.touch();
     const parsed = parseInboundFrame(data, isBinary);
-    if (!parsed.ok) return this.refuse(parsed.closeCode, parsed.reason);
+    if (!parsed.ok) {
+      this.refuse(parsed.closeCode, parsed.reason);
+      return;
+    }
     const order = this.guard.accept(parsed.frame);
-    if (!order.ok) return this.refuse(order.closeCode, order.reason);
+    if (!order.ok) {
+      this.refuse(order.closeCode, order.reason);
+      return;
+    }
     this.dispatch(parsed.frame, parsed.audio);
   }
 
@@ -77,23 +83,29 @@ class MediaConnection {
     const session = this.call?.session;
     switch (frame.event) {
       case 'start':
-        return this.onStart(frame.start.callSid, frame.start.streamSid, frame.start.customParameters.token);
+        this.onStart(frame.start.callSid, frame.start.streamSid, frame.start.customParameters.token);
+        break;
       case 'media':
         if (audio && frame.media.track !== 'outbound') session?.onAudio(audio);
-        return;
+        break;
       case 'mark':
-        return session?.onMark(frame.mark.name);
+        session?.onMark(frame.mark.name);
+        break;
       case 'dtmf':
-        return session?.onDtmf(frame.dtmf.digit);
+        session?.onDtmf(frame.dtmf.digit);
+        break;
       case 'stop':
         void this.end('stop frame');
-        return;
+        break;
     }
   }
 
   private onStart(callSid: string, streamSid: string, token: string | undefined): void {
     const verdict = this.deps.tokens.verify(token ?? '', callSid);
-    if (!verdict.ok) return this.refuse(1008, `stream token ${verdict.reason}`);
+    if (!verdict.ok) {
+      this.refuse(1008, `stream token ${verdict.reason}`);
+      return;
+    }
     this.callSid = callSid;
     this.log = this.deps.logger.child({ callSid, workflowId: contract.callWorkflowId(callSid) });
     const stream: StartedStream = {
