@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { createDeepgramStt } from '../providers/deepgram/stt.ts';
@@ -31,6 +33,9 @@ export interface Vendors {
 
 const SIM_ACCOUNT_SID = `AC${'0'.repeat(32)}`;
 const TTS_FIRST_BYTE_TIMEOUT_MS = 1500;
+
+/** Where the simulated Twilio account is written, so `npm run demo:call` can sign as Twilio. */
+export const SIM_TWILIO_FILE = 'simulated-twilio.json';
 
 export async function provideVendors(config: Config, logger: Logger): Promise<Vendors> {
   const stops: (() => Promise<void>)[] = [];
@@ -78,6 +83,10 @@ export async function provideVendors(config: Config, logger: Logger): Promise<Ve
     stops.push(() => sim.close());
     twilio = { accountSid: SIM_ACCOUNT_SID, authToken, restUrl };
     simulated.push('twilio');
+    const file = path.join(config.dataDir, SIM_TWILIO_FILE);
+    await fs.mkdir(config.dataDir, { recursive: true });
+    await fs.writeFile(file, JSON.stringify({ accountSid: SIM_ACCOUNT_SID, authToken }), { mode: 0o600 });
+    stops.push(() => fs.rm(file, { force: true }));
   }
 
   const stt = createDeepgramStt({
