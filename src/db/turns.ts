@@ -1,15 +1,6 @@
+import type { TurnRecord } from '../domain/turn.ts';
 import type { Logger } from '../logger.ts';
 import type { Prisma, PrismaClient } from './client.ts';
-
-export interface StoredTurn {
-  sequence: number;
-  role: 'user' | 'assistant' | 'tool';
-  generatedText?: string;
-  heardText: string;
-  interrupted: boolean;
-  latency?: { sttFinalMs?: number; llmFirstTokenMs?: number; ttsFirstByteMs?: number; firstFrameMs?: number };
-  toolCalls?: { id: string; name: string; arguments: string; result: string }[];
-}
 
 /**
  * Writes a call's turns as they happen, in order, off the audio path: the session hands a turn
@@ -19,7 +10,7 @@ export interface StoredTurn {
 export function createTurnWriter(prisma: PrismaClient, callId: string, logger: Logger) {
   let chain: Promise<void> = Promise.resolve();
   return {
-    record(turn: StoredTurn): void {
+    record(turn: TurnRecord): void {
       chain = chain
         .then(() => write(prisma, callId, turn))
         .catch((err: unknown) => {
@@ -33,7 +24,7 @@ export function createTurnWriter(prisma: PrismaClient, callId: string, logger: L
   };
 }
 
-async function write(prisma: PrismaClient, callId: string, turn: StoredTurn): Promise<void> {
+async function write(prisma: PrismaClient, callId: string, turn: TurnRecord): Promise<void> {
   const data: Prisma.TurnUncheckedCreateInput = {
     callId,
     sequence: turn.sequence,

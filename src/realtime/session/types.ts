@@ -2,6 +2,7 @@
  * The call session's contract with the rest of the realtime node. Other folders integrate
  * against these shapes; keep them stable.
  */
+import type { TurnRecord } from '../../domain/turn.ts';
 import type { Logger } from '../../logger.ts';
 import type {
   LanguageModel,
@@ -24,15 +25,7 @@ export interface ToolExecutor {
   execute(call: ToolCall, signal: AbortSignal): Promise<ToolOutcome>;
 }
 
-export interface TurnRecord {
-  sequence: number;
-  role: 'user' | 'assistant' | 'tool';
-  generatedText?: string;
-  heardText: string;
-  interrupted: boolean;
-  latency?: { sttFinalMs?: number; llmFirstTokenMs?: number; ttsFirstByteMs?: number; firstFrameMs?: number };
-  toolCalls?: { id: string; name: string; arguments: string; result: string }[];
-}
+export type { TurnRecord } from '../../domain/turn.ts';
 
 export interface TurnSink {
   record(turn: TurnRecord): void;
