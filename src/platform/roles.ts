@@ -9,6 +9,7 @@ import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { buildRealtime, type RealtimeDeps } from '../realtime/app.ts';
 import { createCallFactory } from '../realtime/call-factory.ts';
+import { createCallMetrics } from '../realtime/call-metrics.ts';
 import { createStreamTokens } from '../realtime/media/stream-token.ts';
 import { createCallSession } from '../realtime/session/call-session.ts';
 import { temporalConnectionOptions } from '../temporal/connection.ts';
@@ -103,7 +104,9 @@ function realtimeDeps(deps: RoleDeps): Omit<RealtimeDeps, 'health' | 'readiness'
   // Without a configured secret, tokens only verify on the node that issued them (one node).
   const secret = config.calls.streamTokenSecret ?? randomBytes(32);
   const tokens = createStreamTokens({ secret, ttlMs: STREAM_TOKEN_TTL_MS });
+  const metrics = createCallMetrics();
   const createCall = createCallFactory({
+    metrics,
     client,
     prisma: deps.prisma,
     stt: vendors.stt,
@@ -115,6 +118,7 @@ function realtimeDeps(deps: RoleDeps): Omit<RealtimeDeps, 'health' | 'readiness'
   });
   return {
     logger,
+    metrics: metrics.registry,
     twilio: {
       client,
       taskQueue: config.temporal.taskQueue,

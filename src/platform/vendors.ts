@@ -24,7 +24,7 @@ export interface Vendors {
   stt: SpeechToText;
   llm: LanguageModel;
   /** A fresh failover pair per call: the switch to the fallback is sticky for that call only. */
-  tts(): TextToSpeech;
+  tts(onSwitch?: () => void): TextToSpeech;
   callControl: CallControl;
   twilio: { accountSid: string; authToken: string; restUrl?: string };
   simulated: string[];

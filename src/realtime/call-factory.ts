@@ -6,6 +6,7 @@ import { renderTemplate } from '../domain/template.ts';
 import type { Logger } from '../logger.ts';
 import type { LanguageModel, SpeechToText, TextToSpeech } from '../providers/ports.ts';
 import { callStateQuery, callWorkflowId } from '../workflows/call/contract.ts';
+import type { CallMetrics } from './call-metrics.ts';
 import { createCallTools } from './call-tools.ts';
 import { createOutboundAudio } from './media/outbound-audio.ts';
 import type { MediaCall, StartedStream } from './media-socket.ts';
@@ -16,7 +17,8 @@ export interface CallFactoryDeps {
   prisma: PrismaClient;
   stt: SpeechToText;
   llm: LanguageModel;
-  tts: () => TextToSpeech;
+  tts: (onSwitch?: () => void) => TextToSpeech;
+  metrics?: CallMetrics;
   logger: Logger;
   /** Builds the session from its parts; injected so this module stays free of session internals. */
   createSession: (deps: CallSessionDeps) => CallSession;
@@ -39,11 +41,12 @@ export function createCallFactory(deps: CallFactoryDeps) {
     const fallbacks = { customer_name: 'the caller', business_name: 'our office' };
     const logger = deps.logger.child({ callSid: stream.callSid, workflowId: callWorkflowId(stream.callSid) });
     const turns = createTurnWriter(deps.prisma, state.callId as string, logger);
+    const metrics = deps.metrics;
     const audio = createOutboundAudio({ streamSid: stream.streamSid, send: stream.send });
     const session = deps.createSession({
       stt: deps.stt,
       llm: deps.llm,
-      tts: deps.tts(),
+      tts: deps.tts(metrics?.ttsFailover),
       audio,
       tools: createCallTools({
         client: deps.client,
@@ -53,7 +56,7 @@ export function createCallFactory(deps: CallFactoryDeps) {
         customerId: state.customerId ?? null,
         enabledTools: agent.enabledTools,
       }),
-      turns,
+      turns: metrics ? metrics.wrapTurns(turns) : turns,
       clock: {
         now: () => performance.now(),
         setTimeout,
@@ -63,9 +66,11 @@ export function createCallFactory(deps: CallFactoryDeps) {
       config: sessionConfig(agent, (t) => renderTemplate(t, vars, fallbacks), deps.tuning),
       onEnd: (reason) => stream.hangUp(reason),
     });
+    metrics?.callStarted();
     return {
       session,
       async release() {
+        metrics?.callEnded();
         audio.close();
         await turns.flush();
       },

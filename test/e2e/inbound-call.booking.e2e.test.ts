@@ -9,6 +9,7 @@ import { createOpenAiLlm } from '../../src/providers/openai/llm.ts';
 import { createFailoverTts } from '../../src/providers/tts-failover.ts';
 import { buildRealtime } from '../../src/realtime/app.ts';
 import { createCallFactory } from '../../src/realtime/call-factory.ts';
+import { type CallMetrics, createCallMetrics } from '../../src/realtime/call-metrics.ts';
 import { createStreamTokens } from '../../src/realtime/media/stream-token.ts';
 import { createCallSession } from '../../src/realtime/session/call-session.ts';
 import { type SimDeepgram, startSimDeepgram } from '../../src/sim/deepgram/server.ts';
@@ -59,6 +60,7 @@ describe('an inbound call that books an appointment, end to end', () => {
   let eleven: ElevenLabsSim;
   let realtime: FastifyInstance;
   let baseUrl: string;
+  let metrics: CallMetrics;
 
   beforeAll(async () => {
     platform = await startTestPlatform({ name: 'e2e-booking' });
@@ -66,9 +68,11 @@ describe('an inbound call that books an appointment, end to end', () => {
     deepgram = await startSimDeepgram({ transcripts: ['I would like to book an appointment', 'Yes please'] });
     openai = await startOpenAiSim({ script: receptionist, firstTokenDelayMs: 20 });
     eleven = await startElevenLabsSim({ firstByteDelayMs: 20 });
+    metrics = createCallMetrics();
     const tokens = createStreamTokens({ secret: 'e2e-stream-token-secret', ttlMs: 60_000 });
     const health = createHealthChecker({});
     const createCall = createCallFactory({
+      metrics,
       client: platform.client,
       prisma: platform.prisma,
       stt: createDeepgramStt({ apiKey: 'sim', baseUrl: deepgram.baseUrl, logger }),
@@ -98,6 +102,7 @@ describe('an inbound call that books an appointment, end to end', () => {
       health,
       readiness: health,
       twilio,
+      metrics: metrics.registry,
       media: {
         tokens,
         client: platform.client,
@@ -154,5 +159,12 @@ describe('an inbound call that books an appointment, end to end', () => {
     const agentTurns = dbCall.turns.filter((t) => t.role === 'assistant');
     expect(agentTurns[0]?.heardText).toBe('Hello, how can I help?');
     expect(agentTurns.some((t) => t.llmFirstTokenMs !== null)).toBe(true);
+
+    // The same turns feed the node's Prometheus metrics.
+    const exposition = await (await fetch(`${baseUrl}/metrics`)).text();
+    const firstToken = /switchboard_turn_latency_ms_count\{stage="llm_first_token"\} (\d+)/.exec(exposition);
+    expect(Number(firstToken?.[1])).toBeGreaterThanOrEqual(2);
+    expect(exposition).toMatch(/switchboard_live_calls 0/);
+    expect(exposition).toMatch(/switchboard_agent_turns_total [1-9]/);
   });
 });
