@@ -7,6 +7,7 @@ import { buildApi } from '../api/app.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import { publicRequestUrl, verifyTwilioSignature } from '../providers/twilio/signature.ts';
 import { buildRealtime, type RealtimeDeps } from '../realtime/app.ts';
 import { createCallFactory } from '../realtime/call-factory.ts';
 import { createCallMetrics } from '../realtime/call-metrics.ts';
@@ -127,6 +128,19 @@ function realtimeDeps(deps: RoleDeps): Omit<RealtimeDeps, 'health' | 'readiness'
       tokens,
       transferTo: config.calls.transferNumber,
     },
-    media: { tokens, client, logger, createCall, nodeId: `${os.hostname()}:${process.pid}` },
+    media: {
+      tokens,
+      client,
+      logger,
+      createCall,
+      nodeId: `${os.hostname()}:${process.pid}`,
+      verifyUpgrade: ({ url, signature }) =>
+        verifyTwilioSignature({
+          authToken: vendors.twilio.authToken,
+          url: publicRequestUrl(config.publicBaseUrl.replace(/^http/, 'ws'), url),
+          params: {},
+          signature,
+        }),
+    },
   };
 }

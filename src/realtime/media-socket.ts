@@ -1,6 +1,6 @@
 import type {} from '@fastify/websocket';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../logger.ts';
 import * as contract from '../workflows/call/contract.ts';
@@ -31,11 +31,26 @@ export interface MediaSocketDeps {
   heartbeatIntervalMs?: number;
   /** A stream that sends nothing (Twilio sends audio every 20 ms) for this long is dead. */
   idleTimeoutMs?: number;
+  /**
+   * Checks the upgrade request's X-Twilio-Signature (Twilio signs the wss URL with no
+   * parameters) before the socket opens; the per-call token is checked on `start` regardless.
+   */
+  verifyUpgrade?: (request: { url: string; signature: string | string[] | undefined }) => boolean;
 }
+
+/** Two seconds of caller audio: what can arrive while the call session is being built. */
+const EARLY_AUDIO_BYTES = 16_000;
 
 /** The Media Streams WebSocket: one connection per call, each owning one call session. */
 export async function mediaSocket(app: FastifyInstance, deps: MediaSocketDeps): Promise<void> {
-  app.get('/twilio/media', { websocket: true }, (socket) => {
+  const preValidation = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!deps.verifyUpgrade) return;
+    if (!deps.verifyUpgrade({ url: req.url, signature: req.headers['x-twilio-signature'] })) {
+      deps.logger.warn('refused a media stream upgrade without a valid Twilio signature');
+      return reply.code(403).send({ error: { status: 403, message: 'invalid Twilio signature' } });
+    }
+  };
+  app.get('/twilio/media', { websocket: true, preValidation }, (socket) => {
     // Attached synchronously in the handler: Twilio sends `connected` and `start` at once.
     new MediaConnection(socket, deps).attach();
   });
@@ -47,6 +62,9 @@ class MediaConnection {
   private callSid?: string;
   private ending?: Promise<void>;
   private heartbeat?: NodeJS.Timeout;
+  private started?: Promise<void>;
+  private readonly earlyAudio: Uint8Array[] = [];
+  private earlyAudioBytes = 0;
   private idle?: NodeJS.Timeout;
   private log: Logger;
 
@@ -65,6 +83,9 @@ class MediaConnection {
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
+    // A refused or ended stream may still deliver frames that were in flight: ignore them, so a
+    // trailing `start` cannot spend a token or build a session for a closing socket.
+    if (this.ending) return;
     this.touch();
     const parsed = parseInboundFrame(data, isBinary);
     if (!parsed.ok) {
@@ -86,7 +107,7 @@ class MediaConnection {
         this.onStart(frame.start.callSid, frame.start.streamSid, frame.start.customParameters.token);
         break;
       case 'media':
-        if (audio && frame.media.track !== 'outbound') session?.onAudio(audio);
+        if (audio && frame.media.track !== 'outbound') this.onAudio(audio);
         break;
       case 'mark':
         session?.onMark(frame.mark.name);
@@ -119,19 +140,34 @@ class MediaConnection {
       .then(async (call) => {
         if (this.ending) return call.session.stop('stream ended during set-up').then(() => call.release());
         this.call = call;
-        await this.signal('mediaStarted', (h) =>
+        // Start first so the caller's first words (buffered meanwhile) reach STT at once.
+        const starting = call.session.start();
+        for (const chunk of this.earlyAudio.splice(0)) call.session.onAudio(chunk);
+        this.started = this.signal('mediaStarted', (h) =>
           h.signal(contract.mediaStartedSignal, { streamSid, node: this.deps.nodeId }),
         );
+        await this.started;
+        if (this.ending) return;
         this.heartbeat = setInterval(
           () => void this.signal('mediaHeartbeat', (h) => h.signal(contract.mediaHeartbeatSignal)),
           this.deps.heartbeatIntervalMs ?? 10_000,
         );
-        await call.session.start();
+        await starting;
       })
       .catch((err: unknown) => {
         this.log.error({ err }, 'could not start the call session');
         void this.end('session failed to start');
       });
+  }
+
+  /** Audio before the session exists is kept (up to EARLY_AUDIO_BYTES) instead of lost. */
+  private onAudio(audio: Uint8Array): void {
+    if (this.call) {
+      this.call.session.onAudio(audio);
+      return;
+    }
+    this.earlyAudioBytes += audio.byteLength;
+    if (this.earlyAudioBytes <= EARLY_AUDIO_BYTES) this.earlyAudio.push(audio);
   }
 
   private end(reason: string): Promise<void> {
@@ -142,6 +178,7 @@ class MediaConnection {
   private async release(reason: string): Promise<void> {
     clearInterval(this.heartbeat);
     clearTimeout(this.idle);
+    this.earlyAudio.length = 0;
     if (this.call) {
       await this.call.session
         .stop(reason)

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { createLogger } from '../../src/logger.ts';
 import { createHealthChecker } from '../../src/platform/health.ts';
 import { createDeepgramStt } from '../../src/providers/deepgram/stt.ts';
@@ -7,6 +8,7 @@ import { createDeepgramAuraTts } from '../../src/providers/deepgram/tts-aura.ts'
 import { createElevenLabsTts } from '../../src/providers/elevenlabs/tts.ts';
 import { createOpenAiLlm } from '../../src/providers/openai/llm.ts';
 import { createFailoverTts } from '../../src/providers/tts-failover.ts';
+import { signTwilioRequest, verifyTwilioSignature } from '../../src/providers/twilio/signature.ts';
 import { buildRealtime } from '../../src/realtime/app.ts';
 import { createCallFactory } from '../../src/realtime/call-factory.ts';
 import { type CallMetrics, createCallMetrics } from '../../src/realtime/call-metrics.ts';
@@ -110,6 +112,13 @@ describe('an inbound call that books an appointment, end to end', () => {
         createCall,
         nodeId: 'e2e',
         heartbeatIntervalMs: 1000,
+        verifyUpgrade: ({ url, signature }) =>
+          verifyTwilioSignature({
+            authToken: AUTH_TOKEN,
+            url: `ws://127.0.0.1:${port}${url}`,
+            params: {},
+            signature,
+          }),
       },
     });
     await realtime.listen({ host: '127.0.0.1', port });
@@ -166,5 +175,22 @@ describe('an inbound call that books an appointment, end to end', () => {
     expect(Number(firstToken?.[1])).toBeGreaterThanOrEqual(2);
     expect(exposition).toMatch(/switchboard_live_calls 0/);
     expect(exposition).toMatch(/switchboard_agent_turns_total [1-9]/);
+  });
+
+  it('refuses a media stream upgrade that Twilio did not sign', async () => {
+    const url = `${baseUrl.replace('http', 'ws')}/twilio/media`;
+    const statusOf = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const ws = new WebSocket(url, { headers });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => {
+          ws.close();
+          resolve(101);
+        });
+        ws.on('error', reject);
+      });
+    expect(await statusOf({})).toBe(403);
+    expect(await statusOf({ 'x-twilio-signature': signTwilioRequest('wrong-token', url, {}) })).toBe(403);
+    expect(await statusOf({ 'x-twilio-signature': signTwilioRequest(AUTH_TOKEN, url, {}) })).toBe(101);
   });
 });

@@ -9,8 +9,8 @@ import WebSocket from 'ws';
 import { createLogger } from '../../../src/logger.ts';
 import { createHealthChecker } from '../../../src/platform/health.ts';
 import { buildRealtime } from '../../../src/realtime/app.ts';
-import type { MediaCall, MediaSocketDeps, StartedStream } from '../../../src/realtime/media-socket.ts';
 import type { StreamTokens } from '../../../src/realtime/media/stream-token.ts';
+import type { MediaCall, MediaSocketDeps, StartedStream } from '../../../src/realtime/media-socket.ts';
 import type { CallSession, SessionState } from '../../../src/realtime/session/types.ts';
 
 export const ACCOUNT_SID = `AC${'0'.repeat(32)}`;
@@ -101,10 +101,10 @@ export interface SignalRecord {
  * client, signals fail harmlessly (the socket logs and carries on). `delaySignal` holds a signal
  * back to open race windows.
  */
-export function recordingClient(options: {
-  real?: Client;
-  delaySignal?: (name: string) => number;
-}): { client: Client; signals: SignalRecord[] } {
+export function recordingClient(options: { real?: Client; delaySignal?: (name: string) => number }): {
+  client: Client;
+  signals: SignalRecord[];
+} {
   const signals: SignalRecord[] = [];
   const client = {
     workflow: {
@@ -289,4 +289,15 @@ export async function until<T>(check: () => T | Promise<T>, what: string, timeou
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(10);
   }
+}
+
+/** Waits until the call for `callSid` recorded at least one `type` event, and returns it. */
+export async function callAfter(
+  recorder: CallRecorder,
+  callSid: string,
+  type: SessionEvent['type'],
+  timeoutMs = 15_000,
+): Promise<RecordedCall> {
+  await until(() => recorder.byCallSid(callSid)?.count(type), `${type} on call ${callSid}`, timeoutMs);
+  return recorder.byCallSid(callSid) as RecordedCall;
 }
