@@ -52,10 +52,19 @@ function receptionist(request: RecordedChatRequest): OpenAiSimReply {
   if (last.role === 'tool' && toolResults.length === 2) {
     return { text: 'You are booked. Goodbye!', toolCalls: [{ name: 'endCall', arguments: {} }] };
   }
+  if (last.role === 'user' && /tell me everything/i.test(last.content ?? '')) {
+    return { text: LONG_REPLY };
+  }
   return { text: 'Okay.' };
 }
 
-describe('an inbound call that books an appointment, end to end', () => {
+const LONG_REPLY =
+  'We offer general consultations on weekdays from nine to five. ' +
+  'Appointments last thirty minutes and can be booked, moved or cancelled by phone. ' +
+  'Our team can also send you a reminder the day before your visit. ' +
+  'Parking is available behind the building and the entrance is on the left side.';
+
+describe('inbound calls end to end (real socket, workflow and Postgres; simulated vendors)', () => {
   let platform: TestPlatform;
   let deepgram: SimDeepgram;
   let openai: OpenAiSim;
@@ -192,5 +201,43 @@ describe('an inbound call that books an appointment, end to end', () => {
     expect(await statusOf({})).toBe(403);
     expect(await statusOf({ 'x-twilio-signature': signTwilioRequest('wrong-token', url, {}) })).toBe(403);
     expect(await statusOf({ 'x-twilio-signature': signTwilioRequest(AUTH_TOKEN, url, {}) })).toBe(101);
+  });
+
+  it('stops talking when the caller barges in and keeps only what the caller heard', async () => {
+    deepgram.enqueue('Tell me everything about your services', 'Stop please');
+    const call = await placeSimCall({
+      voiceUrl: `${baseUrl}/twilio/voice`,
+      accountSid: ACCOUNT_SID,
+      authToken: AUTH_TOKEN,
+      from: '+14155552672',
+      to: '+14155550100',
+      script: [
+        { say: 'Tell me everything about your services', afterAgentSilenceMs: 400 },
+        { say: 'Stop please', afterAgentSpeechMs: 2500 },
+        { hangUp: true, afterAgentSilenceMs: 1000 },
+      ],
+      logger,
+      stepTimeoutMs: 30_000,
+    });
+    const timeline = await call.done;
+    expect(timeline.events.some((e) => e.type === 'clear')).toBe(true);
+    await platform.client.workflow.getHandle(callWorkflowId(call.callSid)).result();
+
+    const turns = await platform.prisma.turn.findMany({
+      where: { call: { callSid: call.callSid } },
+      orderBy: { sequence: 'asc' },
+    });
+    const cut = turns.find((t) => t.role === 'assistant' && t.interrupted);
+    expect(cut?.generatedText).toBe(LONG_REPLY);
+    expect(cut?.heardText.length).toBeGreaterThan(0);
+    expect(cut?.heardText.length).toBeLessThan(LONG_REPLY.length / 2);
+    expect(LONG_REPLY.startsWith(cut?.heardText ?? '-')).toBe(true);
+
+    // The model's next request carries only the heard part of the interrupted reply.
+    const next = openai.requests.at(-1)?.body.messages ?? [];
+    const assistantTexts = next.filter((m) => m.role === 'assistant').map((m) => String(m.content ?? ''));
+    expect(assistantTexts).toContain(cut?.heardText);
+    expect(assistantTexts).not.toContain(LONG_REPLY);
+    expect(next.at(-1)).toMatchObject({ role: 'user', content: 'Stop please' });
   });
 });
