@@ -38,7 +38,7 @@ export interface RealtimeNode {
 }
 
 /**
- * The realtime node as test/e2e/inbound-call.booking.e2e.test.ts builds it: real webhooks, media
+ * The realtime node as test/e2e/inbound-call.e2e.test.ts builds it: real webhooks, media
  * socket, call factory, call session and vendor adapters, the adapters pointed at the simulated
  * Deepgram (live STT, Aura fallback), OpenAI and ElevenLabs servers on loopback. Everything it
  * opens is registered with the platform's cleanup.
