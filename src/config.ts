@@ -65,6 +65,7 @@ const envSchema = z.object({
   STARTUP_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
 
   STREAM_TOKEN_SECRET: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  CALL_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
   TRANSFER_NUMBER: optionalText.pipe(
     z
       .string()
@@ -118,6 +119,8 @@ export interface Config {
     streamTokenSecret?: string;
     transferNumber?: string;
     businessName?: string;
+    /** A call whose media node has not signalled for this long is closed by its workflow. */
+    heartbeatTimeoutMs: number;
   };
   vendors: {
     twilio: { accountSid?: string; authToken?: string };
@@ -173,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       streamTokenSecret: e.STREAM_TOKEN_SECRET,
       transferNumber: e.TRANSFER_NUMBER,
       businessName: e.BUSINESS_NAME,
+      heartbeatTimeoutMs: e.CALL_HEARTBEAT_TIMEOUT_MS,
     },
     vendors: {
       twilio: { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN },

@@ -127,6 +127,7 @@ function realtimeDeps(deps: RoleDeps): Omit<RealtimeDeps, 'health' | 'readiness'
       publicBaseUrl: config.publicBaseUrl,
       tokens,
       transferTo: config.calls.transferNumber,
+      mediaHeartbeatTimeoutMs: config.calls.heartbeatTimeoutMs,
     },
     media: {
       tokens,
@@ -134,6 +135,8 @@ function realtimeDeps(deps: RoleDeps): Omit<RealtimeDeps, 'health' | 'readiness'
       logger,
       createCall,
       nodeId: `${os.hostname()}:${process.pid}`,
+      // Three beats per timeout: one lost signal never closes a live call.
+      heartbeatIntervalMs: Math.floor(config.calls.heartbeatTimeoutMs / 3),
       verifyUpgrade: ({ url, signature }) =>
         verifyTwilioSignature({
           authToken: vendors.twilio.authToken,

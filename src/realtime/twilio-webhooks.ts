@@ -18,6 +18,8 @@ export interface TwilioWebhookDeps {
   tokens: StreamTokens;
   /** Number a `transferToHuman` tool dials; unset means the tool tells the caller nobody is free. */
   transferTo?: string;
+  /** How long the call workflow waits for a media heartbeat before it closes the call. */
+  mediaHeartbeatTimeoutMs?: number;
 }
 
 const voiceParams = z.object({
@@ -59,6 +61,7 @@ export async function twilioWebhooks(app: FastifyInstance, deps: TwilioWebhookDe
           from: From,
           to: To,
           transferTo: deps.transferTo,
+          mediaHeartbeatTimeoutMs: deps.mediaHeartbeatTimeoutMs,
         },
       ],
     });

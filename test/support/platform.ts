@@ -19,6 +19,7 @@ const WORKFLOWS = fileURLToPath(new URL('../../src/workflows/index.ts', import.m
  */
 export interface TestPlatform {
   prisma: PrismaClient;
+  databaseUrl: string;
   client: Client;
   taskQueue: string;
   close(): Promise<void>;
@@ -48,6 +49,7 @@ export async function startTestPlatform(options: {
   const connection = await Connection.connect({ address });
   return {
     prisma,
+    databaseUrl: db.url,
     client: new Client({ connection, namespace }),
     taskQueue,
     async close() {
