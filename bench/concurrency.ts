@@ -1,0 +1,386 @@
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import type { Connection } from '@temporalio/client';
+import { startSimDeepgram } from '../src/sim/deepgram/server.ts';
+import { startElevenLabsSim } from '../src/sim/elevenlabs/server.ts';
+import { startOpenAiSim } from '../src/sim/openai/server.ts';
+import { type CallerScriptStep, placeSimCall } from '../src/sim/twilio/caller.ts';
+import { callWorkflowId } from '../src/workflows/call/contract.ts';
+import { seedBenchAgent } from './lib/agent.ts';
+import {
+  analyseCall,
+  arrivals,
+  type FrameStats,
+  LATE_GAP_MS,
+  recordAgentFrameArrivals,
+} from './lib/concurrency/frames.ts';
+import type { NodeEnv, NodeMessage, ParentMessage } from './lib/concurrency/node.ts';
+import { progress, startBenchPlatform } from './lib/platform.ts';
+import { ACCOUNT_SID, AUTH_TOKEN } from './lib/realtime-node.ts';
+import { fmtMs, round1, summarize, table } from './lib/stats.ts';
+
+/**
+ * `npm run bench:concurrency`: how many concurrent calls one realtime node process sustains with
+ * zero late outbound frames (a gap > 40 ms between consecutive agent media frames of one call
+ * while the agent speaks) and outbound jitter p99 <= 10 ms, plus its CPU and memory per call.
+ *
+ * Process A (the node under test) is a child: bench/lib/concurrency/node.ts, run with
+ * `node --import tsx`, holding only the realtime node (webhooks, media socket, call sessions,
+ * vendor adapters, Temporal client, Prisma). This process (B) holds the load: the simulated
+ * callers, the simulated Deepgram / OpenAI / ElevenLabs, the Temporal worker and dev server
+ * (own process), and Postgres. Each call: greeting, the caller says one sentence, the agent answers
+ * with a long reply (~8 s of audio), the caller hangs up. Frame arrival times are taken at the
+ * caller. Steps run in order; the run stops at the first step that misses (or at the budget).
+ *
+ * Flags: --steps 10,50,100,200,300,400,500  --budget-s 240  --ramp-ms 2000  --llm-delay 20
+ *        --tts-delay 20  --endpointing 300
+ */
+const { values } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '10,50,100,200,300,400,500' },
+    'budget-s': { type: 'string', default: '240' },
+    'ramp-ms': { type: 'string', default: '2000' },
+    'llm-delay': { type: 'string', default: '20' },
+    'tts-delay': { type: 'string', default: '20' },
+    endpointing: { type: 'string', default: '300' },
+  },
+});
+const steps = (values.steps as string)
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+const budgetMs = Number(values['budget-s']) * 1000;
+const rampMs = Number(values['ramp-ms']);
+const llmDelay = Number(values['llm-delay']);
+const ttsDelay = Number(values['tts-delay']);
+const endpointingMs = Number(values.endpointing);
+const TARGET_CALLS = 500;
+const TARGET_JITTER_P99_MS = 10;
+/** src/realtime/media/outbound-audio.ts default pacing lead. */
+const LEAD_MS = 300;
+const LOOP_SAMPLE_MS = 5;
+const HEARD = 'I have a question about my appointment next week';
+const UTTERANCE = 'I have a question about my appointment next week';
+/** ~125 characters: about 8 s of simulated speech at 65 ms per character. */
+const REPLY =
+  'Of course. Your appointment is on Tuesday at ten in the morning. Please arrive early, ' +
+  'and bring your card and a list of questions.';
+const SCRIPT: CallerScriptStep[] = [
+  { say: UTTERANCE, afterAgentSilenceMs: 150 },
+  { hangUp: true, afterAgentSilenceMs: 150 },
+];
+
+interface StepResult {
+  calls: number;
+  failed: number;
+  frames: FrameStats;
+  wallMs: number;
+  callSeconds: number;
+  cpuMs: number;
+  rssBeforeMb: number;
+  rssPeakMb: number;
+  loopP99: number;
+  good: boolean;
+}
+
+const platform = await startBenchPlatform({ name: 'concurrency' });
+const started = performance.now();
+const results: StepResult[] = [];
+const notes: string[] = [];
+try {
+  await seedBenchAgent(platform.prisma, {
+    systemPrompt: 'You are a receptionist.',
+    greeting: 'Hi, how can I help?',
+    voice: 'sim-voice',
+    ttsModel: 'sim',
+    sttModel: 'sim',
+    endpointingMs,
+  });
+  const deepgram = await startSimDeepgram({ fallbackText: HEARD });
+  platform.cleanup.add('sim deepgram', () => deepgram.close());
+  const openai = await startOpenAiSim({ script: () => ({ text: REPLY }), firstTokenDelayMs: llmDelay });
+  platform.cleanup.add('sim openai', () => openai.close());
+  const eleven = await startElevenLabsSim({ firstByteDelayMs: ttsDelay });
+  platform.cleanup.add('sim elevenlabs', () => eleven.close());
+
+  const nodeEnv: NodeEnv = {
+    SB_CONC_TEMPORAL_ADDRESS: (platform.client.connection as Connection).options.address,
+    SB_CONC_NAMESPACE: platform.namespace,
+    SB_CONC_TASK_QUEUE: platform.taskQueue,
+    SB_CONC_DATABASE_URL: await benchDatabaseUrl(),
+    SB_CONC_DEEPGRAM_URL: deepgram.baseUrl,
+    SB_CONC_OPENAI_URL: openai.url,
+    SB_CONC_OPENAI_KEY: openai.apiKey,
+    SB_CONC_ELEVENLABS_URL: eleven.url,
+    SB_CONC_ELEVENLABS_KEY: eleven.apiKey,
+  };
+  progress('setup: realtime node process...');
+  const node = await startNode(nodeEnv);
+  recordAgentFrameArrivals();
+
+  progress('warm-up: 3 calls...');
+  await runStep(3, node);
+  for (const n of steps) {
+    const remaining = budgetMs - (performance.now() - started);
+    // A step lasts about one call (~15 s) plus the ramp, plus the wait for workflows to close.
+    const projected = 20_000 + rampMs;
+    if (projected > remaining) {
+      notes.push(`step ${n}: skipped, budget left ${Math.round(remaining / 1000)} s`);
+      break;
+    }
+    progress(`step: ${n} concurrent calls...`);
+    const r = await runStep(n, node);
+    results.push(r);
+    progress(
+      `  late ${r.frames.late}, jitter p99 ${fmtMs(summarize(r.frames.jitter).p99)} ms, failed ${r.failed}` +
+        (r.frames.late ? `; late gaps at frame # of stretch: ${r.frames.lateAt.slice(0, 20).join(',')}` : ''),
+    );
+    if (!r.good) break;
+  }
+  report();
+} finally {
+  await platform.close();
+}
+
+/** The bench database's URL: the server in DATABASE_URL (or ensure-postgres.sh), this database. */
+async function benchDatabaseUrl(): Promise<string> {
+  const rows = await platform.prisma.$queryRaw<{ db: string }[]>`SELECT current_database()::text AS db`;
+  const server =
+    process.env.DATABASE_URL ??
+    execFileSync('bash', [new URL('../scripts/ensure-postgres.sh', import.meta.url).pathname], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
+  const url = new URL(server);
+  url.pathname = `/${rows[0]?.db}`;
+  return url.toString();
+}
+
+interface NodeHandle {
+  proc: ChildProcess;
+  voiceUrl: string;
+  stats(): Promise<{ cpuUs: number; rss: number }>;
+}
+
+async function startNode(nodeEnv: NodeEnv): Promise<NodeHandle> {
+  const script = new URL('./lib/concurrency/node.ts', import.meta.url).pathname;
+  const proc = fork(script, [], {
+    execPath: process.execPath,
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ...nodeEnv },
+    // Its stdout goes to our stderr: our stdout carries only the table and the JSON line.
+    stdio: ['ignore', process.stderr, process.stderr, 'ipc'],
+  });
+  platform.cleanup.add('realtime node process', async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    if (proc.connected) proc.send({ type: 'stop' } satisfies ParentMessage);
+    else proc.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+    clearTimeout(timer);
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  });
+  const pending = new Map<number, (s: { cpuUs: number; rss: number }) => void>();
+  let nextId = 0;
+  const voiceUrl = await new Promise<string>((resolve, reject) => {
+    proc.on('message', (m: NodeMessage) => {
+      if (m.type === 'ready') resolve(m.voiceUrl);
+      else if (m.type === 'error') reject(new Error(`realtime node failed: ${m.message}`));
+      else if (m.type === 'stats') {
+        pending.get(m.id)?.(m);
+        pending.delete(m.id);
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`realtime node exited with ${code}`)));
+  });
+  return {
+    proc,
+    voiceUrl,
+    stats: () =>
+      new Promise((resolve) => {
+        const id = nextId++;
+        pending.set(id, resolve);
+        proc.send({ type: 'stats', id } satisfies ParentMessage);
+      }),
+  };
+}
+
+async function runStep(n: number, node: NodeHandle): Promise<StepResult> {
+  arrivals.clear();
+  const before = await node.stats();
+  let rssPeak = before.rss;
+  const sampler = setInterval(() => {
+    void node.stats().then((s) => {
+      rssPeak = Math.max(rssPeak, s.rss);
+    });
+  }, 250);
+  const loop = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
+  loop.enable();
+  const t0 = performance.now();
+  const run = Date.now().toString(36);
+  const durations: number[] = [];
+  const calls = await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      await new Promise((r) => setTimeout(r, (i * rampMs) / n));
+      const placedAt = performance.now();
+      const call = placeSimCall({
+        voiceUrl: node.voiceUrl,
+        accountSid: ACCOUNT_SID,
+        authToken: AUTH_TOKEN,
+        from: `+1415555${String(2000 + (i % 8000)).slice(-4)}`,
+        to: '+14155550100',
+        callSid: `CA${run}${String(i).padStart(5, '0')}`,
+        script: SCRIPT,
+        logger: platform.logger,
+        stepTimeoutMs: 30_000,
+      });
+      void call.done.then(
+        () => durations.push(performance.now() - placedAt),
+        () => durations.push(performance.now() - placedAt),
+      );
+      return call;
+    }),
+  );
+  const deadline = setTimeout(() => {
+    for (const c of calls) c.hangUp();
+  }, 60_000);
+  const outcomes = await Promise.allSettled(calls.map((c) => c.done));
+  clearTimeout(deadline);
+  const wallMs = performance.now() - t0;
+  loop.disable();
+  clearInterval(sampler);
+  const after = await node.stats();
+  rssPeak = Math.max(rssPeak, after.rss);
+
+  const frames: FrameStats = { frames: 0, stretches: 0, late: 0, maxGapMs: 0, lateAt: [], jitter: [] };
+  let failed = 0;
+  outcomes.forEach((o, i) => {
+    const call = calls[i];
+    if (!call) return;
+    const replied = call.timeline.said[0]?.latencyMs !== undefined;
+    if (o.status === 'rejected' || !replied) {
+      failed++;
+      if (o.status === 'rejected') progress(`  call failed: ${(o.reason as Error).message}`);
+    }
+    analyseCall(arrivals.get(call.callSid) ?? [], LEAD_MS, frames);
+  });
+  // Let each call workflow see the stream stop and close, so steps do not overlap.
+  let giveUp: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled(
+      calls.map((c) => platform.client.workflow.getHandle(callWorkflowId(c.callSid)).result()),
+    ),
+    new Promise((r) => {
+      giveUp = setTimeout(r, 15_000);
+    }),
+  ]);
+  clearTimeout(giveUp);
+  const jitterP99 = summarize(frames.jitter).p99;
+  return {
+    calls: n,
+    failed,
+    frames,
+    wallMs,
+    callSeconds: durations.reduce((s, d) => s + d, 0) / 1000,
+    cpuMs: (after.cpuUs - before.cpuUs) / 1000,
+    rssBeforeMb: before.rss / 2 ** 20,
+    rssPeakMb: rssPeak / 2 ** 20,
+    loopP99: Math.max(0, loop.percentile(99) / 1e6 - LOOP_SAMPLE_MS),
+    good: failed === 0 && frames.late === 0 && jitterP99 <= TARGET_JITTER_P99_MS,
+  };
+}
+
+function report(): void {
+  const cores = os.cpus().length;
+  const best = results.filter((r) => r.good).at(-1);
+  console.log(
+    `concurrent calls one realtime node process sustains: zero late agent frames (gap > ${LATE_GAP_MS} ms while ` +
+      `speaking) and outbound jitter p99 <= ${TARGET_JITTER_P99_MS} ms`,
+  );
+  console.log(
+    `  node under test: its own process (child). Load generator (simulated callers + simulated vendors) and Temporal ` +
+      `worker: this process; Temporal dev server and Postgres: the same machine. ${cores} cores: the load generator ` +
+      'COMPETES with the node for CPU; frame times are taken at the caller, so its own event-loop lag (column ' +
+      '"caller lag p99") can make frames look late.',
+  );
+  const rows: string[][] = [
+    [
+      'calls',
+      'failed',
+      'frames',
+      'late',
+      'max gap',
+      'jitter p50',
+      'jitter p99',
+      'node CPU ms/call-s',
+      'node CPU %',
+      'RSS base MB',
+      'RSS/call KB',
+      'caller lag p99',
+      'ok',
+    ],
+  ];
+  for (const r of results) {
+    const j = summarize(r.frames.jitter);
+    rows.push([
+      String(r.calls),
+      String(r.failed),
+      String(r.frames.frames),
+      String(r.frames.late),
+      fmtMs(r.frames.maxGapMs),
+      fmtMs(j.p50),
+      fmtMs(j.p99),
+      fmtMs(r.cpuMs / r.callSeconds, 2),
+      fmtMs((100 * r.cpuMs) / r.wallMs, 0),
+      fmtMs(r.rssBeforeMb, 0),
+      fmtMs(((r.rssPeakMb - r.rssBeforeMb) * 1024) / r.calls, 0),
+      fmtMs(r.loopP99),
+      r.good ? 'yes' : 'NO',
+    ]);
+  }
+  console.log(table(rows));
+  console.log(
+    '  jitter: |gap - 20 ms| between consecutive agent frames of a call, leaving out the first ' +
+      `${LEAD_MS} ms pacing-lead burst of each stretch of speech. node CPU: process.cpuUsage of the node over the ` +
+      'step / summed call durations. RSS/call: (peak RSS during the step - RSS before it) / calls (GC makes it noisy).',
+  );
+  console.log(
+    `  largest good step: ${best ? best.calls : 'none'} calls (target >= ${TARGET_CALLS} on one core: ` +
+      `${best && best.calls >= TARGET_CALLS ? 'met' : 'not shown by this run'})`,
+  );
+  for (const note of notes) console.log(`  note: ${note}`);
+  console.log(
+    `  set-up (s): ${JSON.stringify(platform.setup)}; total ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
+  console.log(
+    JSON.stringify({
+      bench: 'concurrency',
+      cores,
+      max_good_calls: best?.calls ?? 0,
+      target_calls: TARGET_CALLS,
+      late_gap_ms: LATE_GAP_MS,
+      target_jitter_p99_ms: TARGET_JITTER_P99_MS,
+      node_cpu_ms_per_call_s: best ? round1(best.cpuMs / best.callSeconds) : null,
+      node_rss_kb_per_call: best ? round1(((best.rssPeakMb - best.rssBeforeMb) * 1024) / best.calls) : null,
+      steps: results.map((r) => ({
+        calls: r.calls,
+        failed: r.failed,
+        frames: r.frames.frames,
+        late_frames: r.frames.late,
+        max_gap_ms: round1(r.frames.maxGapMs),
+        jitter_p99_ms: round1(summarize(r.frames.jitter).p99),
+        node_cpu_ms_per_call_s: round1(r.cpuMs / r.callSeconds),
+        node_cpu_pct: round1((100 * r.cpuMs) / r.wallMs),
+        node_rss_mb: round1(r.rssPeakMb),
+        node_rss_kb_per_call: round1(((r.rssPeakMb - r.rssBeforeMb) * 1024) / r.calls),
+        caller_loop_lag_p99_ms: round1(r.loopP99),
+        good: r.good,
+      })),
+      load_generator_shares_cpu: true,
+      notes,
+    }),
+  );
+}

@@ -1,0 +1,136 @@
+/**
+ * Process A of `bench:concurrency`: the realtime node under test, alone in its own process.
+ * Started by bench/concurrency.ts with `node --import tsx` and an IPC channel. It connects to the
+ * parent's Temporal server and bench database and points its vendor adapters at the parent's
+ * simulated Deepgram / OpenAI / ElevenLabs (all via env), so that nothing but the node itself
+ * (webhooks, media socket, call sessions, adapters, Temporal client, Prisma) runs here.
+ *
+ * IPC: sends {type:'ready', voiceUrl}; answers {type:'stats', id} with this process's CPU time
+ * (process.cpuUsage, user+system, µs) and RSS (bytes). Exits on {type:'stop'}, SIGTERM, or when
+ * the parent goes away.
+ */
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { createPrisma } from '../../../src/db/client.ts';
+import { createHealthChecker } from '../../../src/platform/health.ts';
+import { createDeepgramStt } from '../../../src/providers/deepgram/stt.ts';
+import { createDeepgramAuraTts } from '../../../src/providers/deepgram/tts-aura.ts';
+import { createElevenLabsTts } from '../../../src/providers/elevenlabs/tts.ts';
+import { createOpenAiLlm } from '../../../src/providers/openai/llm.ts';
+import { createFailoverTts } from '../../../src/providers/tts-failover.ts';
+import { buildRealtime } from '../../../src/realtime/app.ts';
+import { createCallFactory } from '../../../src/realtime/call-factory.ts';
+import { createStreamTokens } from '../../../src/realtime/media/stream-token.ts';
+import { createCallSession } from '../../../src/realtime/session/call-session.ts';
+import { findFreePort } from '../../../src/temporal/ports.ts';
+import { Cleanup } from '../cleanup.ts';
+import { benchLogger } from '../platform.ts';
+import { AUTH_TOKEN } from '../realtime-node.ts';
+
+/** src/platform/vendors.ts: how long ElevenLabs may take to the first byte before Aura takes over. */
+const TTS_FIRST_BYTE_TIMEOUT_MS = 1500;
+
+export interface NodeEnv {
+  SB_CONC_TEMPORAL_ADDRESS: string;
+  SB_CONC_NAMESPACE: string;
+  SB_CONC_TASK_QUEUE: string;
+  SB_CONC_DATABASE_URL: string;
+  SB_CONC_DEEPGRAM_URL: string;
+  SB_CONC_OPENAI_URL: string;
+  SB_CONC_OPENAI_KEY: string;
+  SB_CONC_ELEVENLABS_URL: string;
+  SB_CONC_ELEVENLABS_KEY: string;
+}
+
+export type NodeMessage =
+  | { type: 'ready'; voiceUrl: string }
+  | { type: 'stats'; id: number; cpuUs: number; rss: number }
+  | { type: 'error'; message: string };
+export type ParentMessage = { type: 'stats'; id: number } | { type: 'stop' };
+
+function env(name: keyof NodeEnv): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+const send = (m: NodeMessage) => process.send?.(m);
+const logger = benchLogger();
+const cleanup = new Cleanup();
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  void cleanup.run().finally(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+process.on('disconnect', stop);
+process.on('message', (m: ParentMessage) => {
+  if (m.type === 'stop') stop();
+  else if (m.type === 'stats') {
+    const cpu = process.cpuUsage();
+    send({ type: 'stats', id: m.id, cpuUs: cpu.user + cpu.system, rss: process.memoryUsage.rss() });
+  }
+});
+
+try {
+  const prisma = createPrisma({
+    connectionString: env('SB_CONC_DATABASE_URL'),
+    poolMax: Number(process.env.DATABASE_POOL_MAX ?? 10),
+  });
+  cleanup.add('prisma', () => prisma.$disconnect());
+  const connection = await Connection.connect({ address: env('SB_CONC_TEMPORAL_ADDRESS') });
+  cleanup.add('temporal connection', () => connection.close());
+  const client = new Client({ connection, namespace: env('SB_CONC_NAMESPACE') });
+  const deepgramUrl = env('SB_CONC_DEEPGRAM_URL');
+
+  const tokens = createStreamTokens({ secret: 'bench-stream-token-secret', ttlMs: 60_000 });
+  const health = createHealthChecker({});
+  const createCall = createCallFactory({
+    client,
+    prisma,
+    stt: createDeepgramStt({ apiKey: 'sim', baseUrl: deepgramUrl, logger }),
+    llm: createOpenAiLlm({
+      apiKey: env('SB_CONC_OPENAI_KEY'),
+      baseUrl: env('SB_CONC_OPENAI_URL'),
+      model: 'sim',
+      logger,
+    }),
+    tts: () =>
+      createFailoverTts({
+        primary: createElevenLabsTts({
+          apiKey: env('SB_CONC_ELEVENLABS_KEY'),
+          baseUrl: env('SB_CONC_ELEVENLABS_URL'),
+          logger,
+        }),
+        fallback: createDeepgramAuraTts({ apiKey: 'sim', baseUrl: deepgramUrl, logger }),
+        firstByteTimeoutMs: TTS_FIRST_BYTE_TIMEOUT_MS,
+        logger,
+      }),
+    logger,
+    createSession: createCallSession,
+  });
+  const port = await findFreePort('127.0.0.1');
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const app: FastifyInstance = await buildRealtime({
+    logger,
+    health,
+    readiness: health,
+    twilio: {
+      client,
+      taskQueue: env('SB_CONC_TASK_QUEUE'),
+      authToken: AUTH_TOKEN,
+      publicBaseUrl: baseUrl,
+      tokens,
+    },
+    media: { tokens, client, logger, createCall, nodeId: 'bench-concurrency' },
+  });
+  cleanup.add('realtime node', () => app.close());
+  await app.listen({ host: '127.0.0.1', port });
+  send({ type: 'ready', voiceUrl: `${baseUrl}/twilio/voice` });
+} catch (err) {
+  send({ type: 'error', message: (err as Error).stack ?? String(err) });
+  await cleanup.run();
+  process.exit(1);
+}
