@@ -8,6 +8,7 @@ import { createDeepgramAuraTts } from '../../src/providers/deepgram/tts-aura.ts'
 import { createElevenLabsTts } from '../../src/providers/elevenlabs/tts.ts';
 import { createOpenAiLlm } from '../../src/providers/openai/llm.ts';
 import { createFailoverTts } from '../../src/providers/tts-failover.ts';
+import { createTwilioCallControl } from '../../src/providers/twilio/call-control.ts';
 import { signTwilioRequest, verifyTwilioSignature } from '../../src/providers/twilio/signature.ts';
 import { buildRealtime } from '../../src/realtime/app.ts';
 import { createCallFactory } from '../../src/realtime/call-factory.ts';
@@ -23,6 +24,7 @@ import {
   startOpenAiSim,
 } from '../../src/sim/openai/server.ts';
 import { placeSimCall } from '../../src/sim/twilio/caller.ts';
+import { createSimTwilioRest, type SimTwilioRest } from '../../src/sim/twilio/rest.ts';
 import { findFreePort } from '../../src/temporal/ports.ts';
 import { callWorkflowId } from '../../src/workflows/call/contract.ts';
 import { seedDefaultAgent } from '../support/agents.ts';
@@ -55,8 +57,13 @@ function receptionist(request: RecordedChatRequest): OpenAiSimReply {
   if (last.role === 'user' && /tell me everything/i.test(last.content ?? '')) {
     return { text: LONG_REPLY };
   }
+  if (last.role === 'user' && /speak to a person/i.test(last.content ?? '')) {
+    return { text: 'Let me put you through.', toolCalls: [{ name: 'transferToHuman', arguments: {} }] };
+  }
   return { text: 'Okay.' };
 }
+
+const HUMAN = '+14155550199';
 
 const LONG_REPLY =
   'We offer general consultations on weekdays from nine to five. ' +
@@ -72,9 +79,18 @@ describe('inbound calls end to end (real socket, workflow and Postgres; simulate
   let realtime: FastifyInstance;
   let baseUrl: string;
   let metrics: CallMetrics;
+  let twilioRest: SimTwilioRest;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ name: 'e2e-booking' });
+    // Twilio's REST side, shared with the simulated caller: a transfer there ends the stream.
+    twilioRest = await createSimTwilioRest({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, logger });
+    const callControl = createTwilioCallControl({
+      accountSid: ACCOUNT_SID,
+      authToken: AUTH_TOKEN,
+      baseUrl: await twilioRest.listen(),
+      logger,
+    });
+    platform = await startTestPlatform({ name: 'e2e-booking', callControl });
     await seedDefaultAgent(platform.prisma);
     deepgram = await startSimDeepgram({ transcripts: ['I would like to book an appointment', 'Yes please'] });
     openai = await startOpenAiSim({ script: receptionist, firstTokenDelayMs: 20 });
@@ -107,6 +123,7 @@ describe('inbound calls end to end (real socket, workflow and Postgres; simulate
       authToken: AUTH_TOKEN,
       publicBaseUrl: baseUrl,
       tokens,
+      transferTo: HUMAN,
     };
     realtime = await buildRealtime({
       logger,
@@ -135,7 +152,7 @@ describe('inbound calls end to end (real socket, workflow and Postgres; simulate
 
   afterAll(async () => {
     await realtime?.close();
-    await Promise.allSettled([deepgram?.close(), openai?.close(), eleven?.close()]);
+    await Promise.allSettled([deepgram?.close(), openai?.close(), eleven?.close(), twilioRest?.close()]);
     await platform?.close();
   });
 
@@ -239,5 +256,29 @@ describe('inbound calls end to end (real socket, workflow and Postgres; simulate
     expect(assistantTexts).toContain(cut?.heardText);
     expect(assistantTexts).not.toContain(LONG_REPLY);
     expect(next.at(-1)).toMatchObject({ role: 'user', content: 'Stop please' });
+  });
+
+  it('hands the caller to a human through Twilio and records the transfer', async () => {
+    deepgram.enqueue('I want to speak to a person');
+    const call = await placeSimCall({
+      voiceUrl: `${baseUrl}/twilio/voice`,
+      accountSid: ACCOUNT_SID,
+      authToken: AUTH_TOKEN,
+      from: '+14155552674',
+      to: '+14155550100',
+      script: [
+        { say: 'I want to speak to a person', afterAgentSilenceMs: 400 },
+        { hangUp: true, afterMs: 30_000 },
+      ],
+      logger,
+      registry: twilioRest.registry,
+      stepTimeoutMs: 40_000,
+    });
+    await call.done;
+    const state = await platform.client.workflow.getHandle(callWorkflowId(call.callSid)).result();
+    expect(state).toMatchObject({ phase: 'ended', outcome: 'transferred', transferredTo: HUMAN });
+    const updates = twilioRest.registry.updates.filter((u) => u.sid === call.callSid);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]?.twiml).toContain(`<Dial>${HUMAN}</Dial>`);
   });
 });
