@@ -5,6 +5,8 @@
  * it crosses the platform without transcoding.
  */
 
+import type { TwilioCallStatus } from '../domain/call.ts';
+
 // ---- Speech to text (streaming) ----
 
 export interface SttOptions {
@@ -108,15 +110,8 @@ export interface TextToSpeech {
 
 // ---- Telephony (REST side of the phone network) ----
 
-export type CallStatus =
-  | 'queued'
-  | 'ringing'
-  | 'in-progress'
-  | 'completed'
-  | 'busy'
-  | 'failed'
-  | 'no-answer'
-  | 'canceled';
+/** Twilio's call statuses, defined once in the domain. */
+export type CallStatus = TwilioCallStatus;
 
 export interface CallInfo {
   sid: string;

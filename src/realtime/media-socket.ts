@@ -197,8 +197,12 @@ class MediaConnection {
     void this.end(`refused: ${reason}`);
   }
 
+  /** Called for every frame (50 a second per call): re-arm one timer, never allocate a new one. */
   private touch(): void {
-    clearTimeout(this.idle);
+    if (this.idle) {
+      this.idle.refresh();
+      return;
+    }
     this.idle = setTimeout(() => {
       this.log.warn('media stream idle; closing it');
       this.socket.terminate();

@@ -5,6 +5,7 @@
  */
 import twilio from 'twilio';
 import type RequestClientModule from 'twilio/lib/base/RequestClient.js';
+import { TWILIO_CALL_STATUSES } from '../../domain/call.ts';
 import { ProviderError, type ProviderErrorKind } from '../../domain/errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { CallControl, CallInfo, CallStatus } from '../ports.ts';
@@ -66,20 +67,9 @@ export function toProviderError(error: unknown, action: string): ProviderError {
   });
 }
 
-const CALL_STATUSES: readonly CallStatus[] = [
-  'queued',
-  'ringing',
-  'in-progress',
-  'completed',
-  'busy',
-  'failed',
-  'no-answer',
-  'canceled',
-];
-
 function toCallInfo(call: { sid: string; status: string; duration: string | null }): CallInfo {
   const status = call.status as CallStatus;
-  if (!CALL_STATUSES.includes(status)) {
+  if (!TWILIO_CALL_STATUSES.includes(status)) {
     throw new ProviderError(PROVIDER, 'protocol', `unknown call status ${JSON.stringify(call.status)}`);
   }
   const info: CallInfo = { sid: call.sid, status };

@@ -12,6 +12,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import { TERMINAL_CALL_STATUSES } from '../../domain/call.ts';
 import type { Logger } from '../../logger.ts';
 import type { CallStatus } from '../../providers/ports.ts';
 
@@ -47,7 +48,7 @@ export interface SimCallRegistry {
   onUpdate(listener: (update: SimCallUpdate) => void): () => void;
 }
 
-const ENDED: readonly CallStatus[] = ['completed', 'busy', 'failed', 'no-answer', 'canceled'];
+const ENDED = TERMINAL_CALL_STATUSES;
 
 export function newSid(prefix: string): string {
   return `${prefix}${randomBytes(16).toString('hex')}`;

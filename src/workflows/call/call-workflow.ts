@@ -7,7 +7,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
-import type { CallState, CallWorkflowInput } from '../../domain/call.ts';
+import { type CallState, type CallWorkflowInput, isTerminalStatus } from '../../domain/call.ts';
 import { SA } from '../search-attributes.ts';
 import { CallLifecycle } from './call-lifecycle.ts';
 import * as contract from './contract.ts';
@@ -91,7 +91,7 @@ async function superviseLiveCall(call: CallLifecycle, input: CallWorkflowInput):
 /** The media node is silent: Twilio's own view of the call decides how it ended. */
 async function endFromTelephony(call: CallLifecycle, why: string): Promise<void> {
   const status = await acts.fetchTelephonyStatus({ callSid: call.callSid });
-  if (status !== 'unknown' && status !== 'in-progress' && status !== 'ringing' && status !== 'queued') {
+  if (status !== 'unknown' && isTerminalStatus(status)) {
     call.finish(status, `${why}; telephony reports ${status}`);
     return;
   }
