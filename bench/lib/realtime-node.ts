@@ -1,10 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { createHealthChecker } from '../../src/platform/health.ts';
-import { createDeepgramStt } from '../../src/providers/deepgram/stt.ts';
-import { createDeepgramAuraTts } from '../../src/providers/deepgram/tts-aura.ts';
-import { createElevenLabsTts } from '../../src/providers/elevenlabs/tts.ts';
-import { createOpenAiLlm } from '../../src/providers/openai/llm.ts';
-import { createFailoverTts } from '../../src/providers/tts-failover.ts';
+import { createVoiceAdapters } from '../../src/platform/vendors.ts';
 import { buildRealtime } from '../../src/realtime/app.ts';
 import { createCallFactory } from '../../src/realtime/call-factory.ts';
 import { createStreamTokens } from '../../src/realtime/media/stream-token.ts';
@@ -18,8 +14,6 @@ import type { BenchPlatform } from './platform.ts';
 
 export const ACCOUNT_SID = `AC${'b'.repeat(32)}`;
 export const AUTH_TOKEN = 'bench-auth-token-0123456789abcdef';
-/** src/platform/vendors.ts: how long ElevenLabs may take to the first byte before Aura takes over. */
-const TTS_FIRST_BYTE_TIMEOUT_MS = 1500;
 
 export interface RealtimeNodeOptions {
   /** Delays the simulated vendors inject; subtracted from what the caller measures. */
@@ -64,15 +58,14 @@ export async function startRealtimeNode(
   const createCall = createCallFactory({
     client: platform.client,
     prisma: platform.prisma,
-    stt: createDeepgramStt({ apiKey: 'sim', baseUrl: deepgram.baseUrl, logger }),
-    llm: createOpenAiLlm({ apiKey: openai.apiKey, baseUrl: openai.url, model: 'sim', logger }),
-    tts: () =>
-      createFailoverTts({
-        primary: createElevenLabsTts({ apiKey: eleven.apiKey, baseUrl: eleven.url, logger }),
-        fallback: createDeepgramAuraTts({ apiKey: 'sim', baseUrl: deepgram.baseUrl, logger }),
-        firstByteTimeoutMs: TTS_FIRST_BYTE_TIMEOUT_MS,
-        logger,
-      }),
+    ...createVoiceAdapters(
+      {
+        deepgram: { apiKey: 'sim', baseUrl: deepgram.baseUrl },
+        openai: { apiKey: openai.apiKey, baseUrl: openai.url, model: 'sim' },
+        elevenlabs: { apiKey: eleven.apiKey, baseUrl: eleven.url },
+      },
+      logger,
+    ),
     logger,
     createSession: wrap ? (deps) => wrap(deps, createCallSession) : createCallSession,
   });

@@ -89,27 +89,14 @@ export async function provideVendors(config: Config, logger: Logger): Promise<Ve
     stops.push(() => fs.rm(file, { force: true }));
   }
 
-  const stt = createDeepgramStt({
-    apiKey: deepgram.apiKey as string,
-    baseUrl: deepgram.baseUrl,
-    logger: log('stt'),
-  });
-  const aura = createDeepgramAuraTts({
-    apiKey: deepgram.apiKey as string,
-    baseUrl: deepgram.baseUrl,
-    logger: log('tts-aura'),
-  });
-  const primary = createElevenLabsTts({
-    apiKey: eleven.apiKey as string,
-    baseUrl: eleven.baseUrl,
-    logger: log('tts'),
-  });
-  const llm = createOpenAiLlm({
-    apiKey: openai.apiKey as string,
-    baseUrl: openai.baseUrl,
-    model: v.openai.model,
-    logger: log('llm'),
-  });
+  const voice = createVoiceAdapters(
+    {
+      deepgram: { apiKey: deepgram.apiKey as string, baseUrl: deepgram.baseUrl },
+      openai: { apiKey: openai.apiKey as string, baseUrl: openai.baseUrl, model: v.openai.model },
+      elevenlabs: { apiKey: eleven.apiKey as string, baseUrl: eleven.baseUrl },
+    },
+    logger,
+  );
   const callControl = createTwilioCallControl({
     accountSid: twilio.accountSid as string,
     authToken: twilio.authToken as string,
@@ -117,15 +104,7 @@ export async function provideVendors(config: Config, logger: Logger): Promise<Ve
     logger: log('twilio'),
   });
   return {
-    stt,
-    llm,
-    tts: () =>
-      createFailoverTts({
-        primary,
-        fallback: aura,
-        firstByteTimeoutMs: TTS_FIRST_BYTE_TIMEOUT_MS,
-        logger: log('tts'),
-      }),
+    ...voice,
     callControl,
     twilio: {
       accountSid: twilio.accountSid as string,
@@ -136,5 +115,41 @@ export async function provideVendors(config: Config, logger: Logger): Promise<Ve
     async stop() {
       await Promise.allSettled(stops.map((s) => s()));
     },
+  };
+}
+
+/** Where each voice vendor answers: the real service (no baseUrl) or a simulated one. */
+export interface VoiceEndpoints {
+  deepgram: { apiKey: string; baseUrl?: string };
+  openai: { apiKey: string; baseUrl?: string; model: string };
+  elevenlabs: { apiKey: string; baseUrl?: string };
+  /** How long ElevenLabs may take to its first byte before Deepgram Aura takes over. */
+  ttsFirstByteTimeoutMs?: number;
+}
+
+/**
+ * The STT, LLM and TTS adapters of a realtime node: Deepgram live, OpenAI-compatible chat, and
+ * ElevenLabs with Aura as the per-call sticky fallback. Production, tests and benchmarks all
+ * build the voice path here, so they exercise the same wiring.
+ */
+export function createVoiceAdapters(
+  endpoints: VoiceEndpoints,
+  logger: Logger,
+): Pick<Vendors, 'stt' | 'llm' | 'tts'> {
+  const log = (name: string) => logger.child({ component: name });
+  const { deepgram, openai, elevenlabs } = endpoints;
+  const aura = createDeepgramAuraTts({ ...deepgram, logger: log('tts-aura') });
+  const primary = createElevenLabsTts({ ...elevenlabs, logger: log('tts') });
+  return {
+    stt: createDeepgramStt({ ...deepgram, logger: log('stt') }),
+    llm: createOpenAiLlm({ ...openai, logger: log('llm') }),
+    tts: (onSwitch) =>
+      createFailoverTts({
+        primary,
+        fallback: aura,
+        firstByteTimeoutMs: endpoints.ttsFirstByteTimeoutMs ?? TTS_FIRST_BYTE_TIMEOUT_MS,
+        logger: log('tts'),
+        onSwitch: () => onSwitch?.(),
+      }),
   };
 }

@@ -3,11 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createLogger } from '../../src/logger.ts';
 import { createHealthChecker } from '../../src/platform/health.ts';
-import { createDeepgramStt } from '../../src/providers/deepgram/stt.ts';
-import { createDeepgramAuraTts } from '../../src/providers/deepgram/tts-aura.ts';
-import { createElevenLabsTts } from '../../src/providers/elevenlabs/tts.ts';
-import { createOpenAiLlm } from '../../src/providers/openai/llm.ts';
-import { createFailoverTts } from '../../src/providers/tts-failover.ts';
+import { createVoiceAdapters } from '../../src/platform/vendors.ts';
 import { createTwilioCallControl } from '../../src/providers/twilio/call-control.ts';
 import { signTwilioRequest, verifyTwilioSignature } from '../../src/providers/twilio/signature.ts';
 import { buildRealtime } from '../../src/realtime/app.ts';
@@ -102,15 +98,15 @@ describe('inbound calls end to end (real socket, workflow and Postgres; simulate
       metrics,
       client: platform.client,
       prisma: platform.prisma,
-      stt: createDeepgramStt({ apiKey: 'sim', baseUrl: deepgram.baseUrl, logger }),
-      llm: createOpenAiLlm({ apiKey: openai.apiKey, baseUrl: openai.url, model: 'sim', logger }),
-      tts: () =>
-        createFailoverTts({
-          primary: createElevenLabsTts({ apiKey: eleven.apiKey, baseUrl: eleven.url, logger }),
-          fallback: createDeepgramAuraTts({ apiKey: 'sim', baseUrl: deepgram.baseUrl, logger }),
-          firstByteTimeoutMs: 2000,
-          logger,
-        }),
+      ...createVoiceAdapters(
+        {
+          deepgram: { apiKey: 'sim', baseUrl: deepgram.baseUrl },
+          openai: { apiKey: openai.apiKey, baseUrl: openai.url, model: 'sim' },
+          elevenlabs: { apiKey: eleven.apiKey, baseUrl: eleven.url },
+          ttsFirstByteTimeoutMs: 2000,
+        },
+        logger,
+      ),
       logger,
       createSession: createCallSession,
     });

@@ -9,15 +9,12 @@
  * (process.cpuUsage, user+system, µs) and RSS (bytes). Exits on {type:'stop'}, SIGTERM, or when
  * the parent goes away.
  */
+
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { createPrisma } from '../../../src/db/client.ts';
 import { createHealthChecker } from '../../../src/platform/health.ts';
-import { createDeepgramStt } from '../../../src/providers/deepgram/stt.ts';
-import { createDeepgramAuraTts } from '../../../src/providers/deepgram/tts-aura.ts';
-import { createElevenLabsTts } from '../../../src/providers/elevenlabs/tts.ts';
-import { createOpenAiLlm } from '../../../src/providers/openai/llm.ts';
-import { createFailoverTts } from '../../../src/providers/tts-failover.ts';
+import { createVoiceAdapters } from '../../../src/platform/vendors.ts';
 import { buildRealtime } from '../../../src/realtime/app.ts';
 import { createCallFactory } from '../../../src/realtime/call-factory.ts';
 import { createStreamTokens } from '../../../src/realtime/media/stream-token.ts';
@@ -26,9 +23,6 @@ import { findFreePort } from '../../../src/temporal/ports.ts';
 import { Cleanup } from '../cleanup.ts';
 import { benchLogger } from '../platform.ts';
 import { AUTH_TOKEN } from '../realtime-node.ts';
-
-/** src/platform/vendors.ts: how long ElevenLabs may take to the first byte before Aura takes over. */
-const TTS_FIRST_BYTE_TIMEOUT_MS = 1500;
 
 export interface NodeEnv {
   SB_CONC_TEMPORAL_ADDRESS: string;
@@ -90,24 +84,14 @@ try {
   const createCall = createCallFactory({
     client,
     prisma,
-    stt: createDeepgramStt({ apiKey: 'sim', baseUrl: deepgramUrl, logger }),
-    llm: createOpenAiLlm({
-      apiKey: env('SB_CONC_OPENAI_KEY'),
-      baseUrl: env('SB_CONC_OPENAI_URL'),
-      model: 'sim',
+    ...createVoiceAdapters(
+      {
+        deepgram: { apiKey: 'sim', baseUrl: deepgramUrl },
+        openai: { apiKey: env('SB_CONC_OPENAI_KEY'), baseUrl: env('SB_CONC_OPENAI_URL'), model: 'sim' },
+        elevenlabs: { apiKey: env('SB_CONC_ELEVENLABS_KEY'), baseUrl: env('SB_CONC_ELEVENLABS_URL') },
+      },
       logger,
-    }),
-    tts: () =>
-      createFailoverTts({
-        primary: createElevenLabsTts({
-          apiKey: env('SB_CONC_ELEVENLABS_KEY'),
-          baseUrl: env('SB_CONC_ELEVENLABS_URL'),
-          logger,
-        }),
-        fallback: createDeepgramAuraTts({ apiKey: 'sim', baseUrl: deepgramUrl, logger }),
-        firstByteTimeoutMs: TTS_FIRST_BYTE_TIMEOUT_MS,
-        logger,
-      }),
+    ),
     logger,
     createSession: createCallSession,
   });
