@@ -18,3 +18,6 @@ export const crmReplayWorkflowId = (deadLetterId: string) => `crm-replay:${deadL
 export interface CrmReplayInput {
   deadLetterId: string;
 }
+
+/** Nightly: re-queues sync records that never completed (run by a Temporal Schedule). */
+export const crmReconciliationWorkflowType = 'crmReconciliationWorkflow';
