@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { saveRecordingStatus } from '../../src/db/recordings.ts';
 import { createHealthChecker } from '../../src/platform/health.ts';
 import { createVoiceAdapters } from '../../src/platform/vendors.ts';
 import { buildRealtime } from '../../src/realtime/app.ts';
@@ -82,6 +83,7 @@ export async function startRealtimeNode(
       authToken: AUTH_TOKEN,
       publicBaseUrl: baseUrl,
       tokens,
+      saveRecordingStatus: (update) => saveRecordingStatus(platform.prisma, update),
     },
     media: { tokens, client: platform.client, logger, createCall, nodeId: 'bench' },
   });

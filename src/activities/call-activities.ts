@@ -28,6 +28,8 @@ export interface StartedCall {
   customerId: string | null;
   customerPhone: string | null;
   agentId: string;
+  /** The agent records its calls (Twilio dual-channel recording once the call is live). */
+  recordCalls: boolean;
 }
 
 const toDbStatus = (s: TwilioCallStatus): DbCallStatus => s.replace('-', '_') as DbCallStatus;
@@ -62,8 +64,10 @@ export function createCallActivities(deps: CallActivityDeps) {
           campaignContactId: input.campaignContactId,
         },
         update: {},
+        include: { agent: { select: { recordCalls: true } } },
       });
       return {
+        recordCalls: call.agent.recordCalls,
         callId: call.id,
         customerId: call.customerId,
         customerPhone: customer?.phone ?? null,

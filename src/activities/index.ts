@@ -4,11 +4,14 @@ import type { Logger } from '../logger.ts';
 import type { CallControl } from '../providers/ports.ts';
 import { createAppointmentActivities } from './appointment-activities.ts';
 import { createCallActivities } from './call-activities.ts';
+import { createRecordingActivities } from './recording-activities.ts';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
   logger: Logger;
   callControl?: CallControl;
+  /** Where Twilio posts recording status (the realtime node's /twilio/recording-status). */
+  recordingStatusCallbackUrl?: string;
   now?: () => Date;
 }
 
@@ -17,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCallActivities(deps),
     ...createAppointmentActivities(deps),
+    ...createRecordingActivities(deps),
     async readDatabaseTime(): Promise<string> {
       const rows = await deps.prisma.$queryRaw<{ now: Date }[]>`SELECT now() AS now`;
       const now = rows[0]?.now;

@@ -6,6 +6,7 @@ import { createActivities } from '../activities/index.ts';
 import { buildApi } from '../api/app.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/client.ts';
+import { saveRecordingStatus } from '../db/recordings.ts';
 import type { Logger } from '../logger.ts';
 import { publicRequestUrl, verifyTwilioSignature } from '../providers/twilio/signature.ts';
 import { buildRealtime, type RealtimeDeps } from '../realtime/app.ts';
@@ -13,6 +14,7 @@ import { createCallFactory } from '../realtime/call-factory.ts';
 import { createCallMetrics } from '../realtime/call-metrics.ts';
 import { createStreamTokens } from '../realtime/media/stream-token.ts';
 import { createCallSession } from '../realtime/session/call-session.ts';
+import { RECORDING_STATUS_PATH } from '../realtime/twilio-webhooks.ts';
 import { temporalConnectionOptions } from '../temporal/connection.ts';
 import { installTemporalRuntime, startWorker } from '../worker.ts';
 import { createHealthChecker, type Probe } from './health.ts';
@@ -86,7 +88,12 @@ async function startWorkerRole(deps: RoleDeps): Promise<{ running: Promise<void>
       connection: native,
       namespace: deps.namespace,
       taskQueue: deps.config.temporal.taskQueue,
-      activities: createActivities({ prisma: deps.prisma, logger, callControl: deps.vendors.callControl }),
+      activities: createActivities({
+        prisma: deps.prisma,
+        logger,
+        callControl: deps.vendors.callControl,
+        recordingStatusCallbackUrl: publicRequestUrl(deps.config.publicBaseUrl, RECORDING_STATUS_PATH),
+      }),
       logger,
     }),
   );
@@ -126,6 +133,7 @@ function realtimeDeps(deps: RoleDeps): Omit<RealtimeDeps, 'health' | 'readiness'
       authToken: vendors.twilio.authToken,
       publicBaseUrl: config.publicBaseUrl,
       tokens,
+      saveRecordingStatus: (update) => saveRecordingStatus(deps.prisma, update),
       transferTo: config.calls.transferNumber,
       mediaHeartbeatTimeoutMs: config.calls.heartbeatTimeoutMs,
     },

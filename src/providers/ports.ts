@@ -119,8 +119,20 @@ export interface CallInfo {
   durationSec?: number;
 }
 
+export interface RecordingInfo {
+  sid: string;
+  /** Twilio's resource URL (no extension); `.mp3` / `.wav` downloads the media. */
+  url: string;
+  status: string;
+}
+
 export interface CallControl {
   fetchCall(callSid: string): Promise<CallInfo>;
+  /**
+   * Starts a dual-channel recording of the call, or returns the one already running (a retried
+   * activity must not start a second recording). Status callbacks go to `statusCallbackUrl`.
+   */
+  startRecording(callSid: string, statusCallbackUrl: string): Promise<RecordingInfo>;
   hangUp(callSid: string): Promise<void>;
   /** Replaces the call's TwiML with a <Dial> to `to` (a human), ending the media stream. */
   transfer(callSid: string, to: string): Promise<void>;

@@ -89,6 +89,13 @@ async function waitForCallRecord(client: Client, callSid: string): Promise<CallS
   }
 }
 
+/** A recorded call opens with the disclosure, before anything else is said. */
+function greetingLine(agent: Agent, render: (t: string) => string): string {
+  const greeting = render(agent.greeting);
+  if (!agent.recordCalls) return greeting;
+  return [render(agent.recordingDisclosure), greeting].filter((t) => t.trim()).join(' ');
+}
+
 function sessionConfig(
   agent: Agent,
   render: (t: string) => string,
@@ -96,7 +103,7 @@ function sessionConfig(
 ): CallSessionConfig {
   return {
     systemPrompt: render(agent.systemPrompt),
-    greeting: render(agent.greeting),
+    greeting: greetingLine(agent, render),
     voiceId: agent.voice,
     ttsModel: agent.ttsModel,
     language: agent.language,

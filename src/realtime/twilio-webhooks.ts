@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { RecordingStatusUpdate } from '../db/recordings.ts';
 import { TWILIO_CALL_STATUSES } from '../domain/call.ts';
 import { publicRequestUrl, type TwilioParams, verifyTwilioSignature } from '../providers/twilio/signature.ts';
 import { connectStreamTwiml } from '../providers/twilio/twiml.ts';
@@ -20,7 +21,19 @@ export interface TwilioWebhookDeps {
   transferTo?: string;
   /** How long the call workflow waits for a media heartbeat before it closes the call. */
   mediaHeartbeatTimeoutMs?: number;
+  /** Stores a recording status callback; false when the call is unknown. */
+  saveRecordingStatus(update: RecordingStatusUpdate): Promise<boolean>;
 }
+
+export const RECORDING_STATUS_PATH = '/twilio/recording-status';
+
+const recordingParams = z.object({
+  CallSid: z.string().regex(/^CA[0-9a-zA-Z]{1,64}$/),
+  RecordingSid: z.string().regex(/^RE[0-9a-zA-Z]{1,64}$/),
+  RecordingUrl: z.url({ protocol: /^https?$/ }),
+  RecordingStatus: z.enum(['in-progress', 'completed', 'absent', 'failed']),
+  RecordingDuration: z.coerce.number().int().optional(),
+});
 
 const voiceParams = z.object({
   CallSid: z.string().regex(/^CA[0-9a-zA-Z]{1,64}$/),
@@ -88,6 +101,23 @@ export async function twilioWebhooks(app: FastifyInstance, deps: TwilioWebhookDe
     }
     if (seenStatuses.size >= SEEN_STATUS_LIMIT) seenStatuses.clear();
     seenStatuses.add(key);
+    return reply.code(204).send();
+  });
+
+  app.post(RECORDING_STATUS_PATH, async (req, reply) => {
+    const params = recordingParams.safeParse(req.body);
+    if (!params.success)
+      return reply.code(400).send({ error: { status: 400, message: 'missing recording fields' } });
+    const p = params.data;
+    const known = await deps.saveRecordingStatus({
+      callSid: p.CallSid,
+      recordingSid: p.RecordingSid,
+      recordingUrl: p.RecordingUrl,
+      status: p.RecordingStatus,
+      durationSec: p.RecordingDuration,
+    });
+    // Unknown calls are acknowledged: a retry would not make them known.
+    if (!known) req.log.warn({ callSid: p.CallSid }, 'recording status for an unknown call');
     return reply.code(204).send();
   });
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
+import { type RecordingStatusUpdate, saveRecordingStatus } from '../../src/db/recordings.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createHealthChecker } from '../../src/platform/health.ts';
 import { createVoiceAdapters } from '../../src/platform/vendors.ts';
@@ -86,7 +87,14 @@ describe('inbound calls end to end (real socket, workflow and Postgres; simulate
       baseUrl: await twilioRest.listen(),
       logger,
     });
-    platform = await startTestPlatform({ name: 'e2e-booking', callControl });
+    // The signed URLs must be known before the routes exist: pick the port first.
+    const port = await findFreePort('127.0.0.1');
+    baseUrl = `http://127.0.0.1:${port}`;
+    platform = await startTestPlatform({
+      name: 'e2e-booking',
+      callControl,
+      recordingStatusCallbackUrl: `${baseUrl}/twilio/recording-status`,
+    });
     await seedDefaultAgent(platform.prisma);
     deepgram = await startSimDeepgram({ transcripts: ['I would like to book an appointment', 'Yes please'] });
     openai = await startOpenAiSim({ script: receptionist, firstTokenDelayMs: 20 });
@@ -110,15 +118,13 @@ describe('inbound calls end to end (real socket, workflow and Postgres; simulate
       logger,
       createSession: createCallSession,
     });
-    // The signed URL must be known before the routes exist: pick the port first.
-    const port = await findFreePort('127.0.0.1');
-    baseUrl = `http://127.0.0.1:${port}`;
     const twilio = {
       client: platform.client,
       taskQueue: platform.taskQueue,
       authToken: AUTH_TOKEN,
       publicBaseUrl: baseUrl,
       tokens,
+      saveRecordingStatus: (update: RecordingStatusUpdate) => saveRecordingStatus(platform.prisma, update),
       transferTo: HUMAN,
     };
     realtime = await buildRealtime({
@@ -276,5 +282,51 @@ describe('inbound calls end to end (real socket, workflow and Postgres; simulate
     const updates = twilioRest.registry.updates.filter((u) => u.sid === call.callSid);
     expect(updates).toHaveLength(1);
     expect(updates[0]?.twiml).toContain(`<Dial>${HUMAN}</Dial>`);
+  });
+
+  it('records the call of an agent that records: disclosure first, recording stored until completed', async () => {
+    await platform.prisma.agent.create({
+      data: {
+        name: 'Recorded line',
+        systemPrompt: 'You help.',
+        greeting: 'Hello, how can I help?',
+        voice: 'sim-voice',
+        ttsModel: 'sim',
+        sttModel: 'sim',
+        recordCalls: true,
+        recordingDisclosure: 'This call is recorded.',
+        phoneNumbers: { create: { phone: '+14155550166' } },
+      },
+    });
+    const call = await placeSimCall({
+      voiceUrl: `${baseUrl}/twilio/voice`,
+      accountSid: ACCOUNT_SID,
+      authToken: AUTH_TOKEN,
+      from: '+14155552675',
+      to: '+14155550166',
+      script: [{ hangUp: true, afterAgentSilenceMs: 400 }],
+      logger,
+      registry: twilioRest.registry,
+      stepTimeoutMs: 30_000,
+    });
+    await call.done;
+    await platform.client.workflow.getHandle(callWorkflowId(call.callSid)).result();
+    const recordings = twilioRest.recordings.forCall(call.callSid);
+    expect(recordings).toHaveLength(1);
+    expect(recordings[0]?.channels).toBe(2);
+    // Twilio reports the finished recording after the call ends, through the signed webhook.
+    await vi.waitFor(
+      async () => {
+        const row = await platform.prisma.call.findUniqueOrThrow({ where: { callSid: call.callSid } });
+        expect(row).toMatchObject({ recordingSid: recordings[0]?.sid, recordingStatus: 'completed' });
+        expect(row.recordingUrl).toContain(`/Recordings/${recordings[0]?.sid}`);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    const turns = await platform.prisma.turn.findMany({
+      where: { call: { callSid: call.callSid }, role: 'assistant' },
+      orderBy: { sequence: 'asc' },
+    });
+    expect(turns[0]?.heardText).toBe('This call is recorded. Hello, how can I help?');
   });
 });

@@ -21,6 +21,9 @@ class TelephonyView implements CallControl {
     this.hangUps.push(sid);
   }
   async transfer() {}
+  async startRecording(): Promise<never> {
+    throw new Error('this test does not record calls');
+  }
 }
 
 /**

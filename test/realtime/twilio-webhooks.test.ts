@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saveRecordingStatus } from '../../src/db/recordings.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createHealthChecker } from '../../src/platform/health.ts';
 import { signTwilioRequest } from '../../src/providers/twilio/signature.ts';
@@ -31,6 +32,7 @@ describe('Twilio webhooks', () => {
         authToken: AUTH_TOKEN,
         publicBaseUrl: BASE,
         tokens,
+        saveRecordingStatus: (update) => saveRecordingStatus(platform.prisma, update),
       },
     });
   });
@@ -114,5 +116,27 @@ describe('Twilio webhooks', () => {
     expect((await post('/twilio/status', { CallSid: 'CAhook0003', CallStatus: 'exploded' })).statusCode).toBe(
       400,
     );
+  });
+
+  it('stores recording status callbacks, never moving the status back, and refuses forged ones', async () => {
+    // CAhook0001 exists from the first test (the call record is written by the workflow).
+    const url = `https://api.twilio.com/2010-04-01/Accounts/${'AC'.padEnd(34, '0')}/Recordings/REhook0001`;
+    const base = { CallSid: 'CAhook0001', RecordingSid: 'REhook0001', RecordingUrl: url };
+    const done = { ...base, RecordingStatus: 'completed', RecordingDuration: '7' };
+    expect((await post('/twilio/recording-status', done, '')).statusCode).toBe(403);
+    let call = await platform.prisma.call.findUniqueOrThrow({ where: { callSid: 'CAhook0001' } });
+    expect(call.recordingSid).toBeNull();
+    expect((await post('/twilio/recording-status', done)).statusCode).toBe(204);
+    const late = { ...base, RecordingStatus: 'in-progress', RecordingDuration: '-1' };
+    expect((await post('/twilio/recording-status', late)).statusCode).toBe(204);
+    call = await platform.prisma.call.findUniqueOrThrow({ where: { callSid: 'CAhook0001' } });
+    expect(call).toMatchObject({
+      recordingSid: 'REhook0001',
+      recordingUrl: url,
+      recordingStatus: 'completed',
+      recordingDurationSec: 7,
+    });
+    expect((await post('/twilio/recording-status', { ...done, CallSid: 'CAnobody' })).statusCode).toBe(204);
+    expect((await post('/twilio/recording-status', { ...done, RecordingSid: 'x' })).statusCode).toBe(400);
   });
 });

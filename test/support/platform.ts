@@ -28,6 +28,8 @@ export interface TestPlatform {
 export async function startTestPlatform(options: {
   callControl?: CallControl;
   name: string;
+  /** Where recording status callbacks go; defaults to an address nothing listens on. */
+  recordingStatusCallbackUrl?: string;
 }): Promise<TestPlatform> {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const { address, namespace } = inject('temporal');
@@ -37,7 +39,13 @@ export async function startTestPlatform(options: {
   const taskQueue = `${options.name}-${Date.now().toString(36)}`;
   quietTemporalRuntime(logger);
   const native = await NativeConnection.connect({ address });
-  const activities: Activities = createActivities({ prisma, logger, callControl: options.callControl });
+  const activities: Activities = createActivities({
+    prisma,
+    logger,
+    callControl: options.callControl,
+    recordingStatusCallbackUrl:
+      options.recordingStatusCallbackUrl ?? 'https://switchboard.test/twilio/recording-status',
+  });
   const worker = await Worker.create({
     connection: native,
     namespace,

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CallControl, CallStatus } from '../../src/providers/ports.ts';
 import { callWorkflow } from '../../src/workflows/call/call-workflow.ts';
 import * as contract from '../../src/workflows/call/contract.ts';
@@ -19,6 +19,13 @@ class RecordingCallControl implements CallControl {
   }
   async transfer(callSid: string, to: string) {
     this.transfers.push({ callSid, to });
+  }
+  recordings: string[] = [];
+  async startRecording(callSid: string, statusCallbackUrl: string) {
+    // Like Twilio through the adapter: a second start returns the running recording.
+    if (!this.recordings.includes(callSid)) this.recordings.push(callSid);
+    const sid = `RE${callSid.slice(2)}`;
+    return { sid, url: `${statusCallbackUrl}#${sid}`, status: 'in-progress' };
   }
 }
 
@@ -92,5 +99,44 @@ describe('call workflow: lifecycle', () => {
     expect(telephony.transfers).toEqual([{ callSid: 'CAlife0004', to: '+14155550199' }]);
     await handle.signal(contract.mediaStoppedSignal, { reason: 'transferred' });
     expect(await handle.result()).toMatchObject({ outcome: 'transferred', transferredTo: '+14155550199' });
+  });
+
+  it('records the call when its agent records calls, once, and stores the recording', async () => {
+    const agent = await platform.prisma.agent.create({
+      data: {
+        name: 'Recorded line',
+        systemPrompt: 'You help.',
+        greeting: 'Hi.',
+        voice: 'v',
+        ttsModel: 'm',
+        sttModel: 'm',
+        recordCalls: true,
+        phoneNumbers: { create: { phone: '+14155550177' } },
+      },
+    });
+    const handle = await start('CAlife0005', { to: '+14155550177' });
+    await handle.signal(contract.mediaStartedSignal, { streamSid: 'MZ5', node: 'test' });
+    await handle.signal(contract.callStatusSignal, { status: 'in-progress' });
+    await vi.waitFor(() => expect(telephony.recordings).toContain('CAlife0005'), { timeout: 10_000 });
+    await handle.signal(contract.mediaStoppedSignal, { reason: 'stop frame' });
+    await handle.result();
+    expect(telephony.recordings).toEqual(['CAlife0005']);
+    const call = await platform.prisma.call.findUniqueOrThrow({ where: { callSid: 'CAlife0005' } });
+    expect(call).toMatchObject({
+      agentId: agent.id,
+      recordingSid: 'RElife0005',
+      recordingStatus: 'in-progress',
+    });
+    expect(call.recordingUrl).toContain('RElife0005');
+  });
+
+  it('does not record calls of an agent that does not record', async () => {
+    const handle = await start('CAlife0006');
+    await handle.signal(contract.mediaStartedSignal, { streamSid: 'MZ6', node: 'test' });
+    await handle.signal(contract.mediaStoppedSignal, { reason: 'stop frame' });
+    await handle.result();
+    expect(telephony.recordings).not.toContain('CAlife0006');
+    const call = await platform.prisma.call.findUniqueOrThrow({ where: { callSid: 'CAlife0006' } });
+    expect(call.recordingSid).toBeNull();
   });
 });

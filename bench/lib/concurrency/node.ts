@@ -13,6 +13,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { createPrisma } from '../../../src/db/client.ts';
+import { saveRecordingStatus } from '../../../src/db/recordings.ts';
 import { createHealthChecker } from '../../../src/platform/health.ts';
 import { createVoiceAdapters } from '../../../src/platform/vendors.ts';
 import { buildRealtime } from '../../../src/realtime/app.ts';
@@ -107,6 +108,7 @@ try {
       authToken: AUTH_TOKEN,
       publicBaseUrl: baseUrl,
       tokens,
+      saveRecordingStatus: (update) => saveRecordingStatus(prisma, update),
     },
     media: { tokens, client, logger, createCall, nodeId: 'bench-concurrency' },
   });

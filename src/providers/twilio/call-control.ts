@@ -8,7 +8,7 @@ import type RequestClientModule from 'twilio/lib/base/RequestClient.js';
 import { TWILIO_CALL_STATUSES } from '../../domain/call.ts';
 import { ProviderError, type ProviderErrorKind } from '../../domain/errors.ts';
 import type { Logger } from '../../logger.ts';
-import type { CallControl, CallInfo, CallStatus } from '../ports.ts';
+import type { CallControl, CallInfo, CallStatus, RecordingInfo } from '../ports.ts';
 import { dialTwiml } from './twiml.ts';
 
 const PROVIDER = 'twilio';
@@ -78,6 +78,14 @@ function toCallInfo(call: { sid: string; status: string; duration: string | null
   return info;
 }
 
+/** Recording statuses during which Twilio is still capturing audio. */
+const RECORDING_ACTIVE = ['in-progress', 'paused'];
+
+function toRecordingInfo(recording: { sid: string; uri: string; status: string }): RecordingInfo {
+  const path = recording.uri.replace(/\.json$/, '');
+  return { sid: recording.sid, url: `https://api.twilio.com${path}`, status: recording.status };
+}
+
 export function createTwilioCallControl(options: TwilioCallControlOptions): CallControl {
   const timeout = options.timeoutMs ?? 10_000;
   const httpClient = options.baseUrl
@@ -99,6 +107,21 @@ export function createTwilioCallControl(options: TwilioCallControlOptions): Call
   return {
     fetchCall: (callSid) =>
       run('fetch call', callSid, async () => toCallInfo(await client.calls(callSid).fetch())),
+    startRecording: (callSid, statusCallbackUrl) =>
+      run('start recording', callSid, async () => {
+        const recordings = client.calls(callSid).recordings;
+        const running = (await recordings.list({ limit: 20 })).find((r) =>
+          RECORDING_ACTIVE.includes(r.status),
+        );
+        if (running) return toRecordingInfo(running);
+        const created = await recordings.create({
+          recordingChannels: 'dual',
+          recordingStatusCallback: statusCallbackUrl,
+          recordingStatusCallbackEvent: ['in-progress', 'completed', 'absent'],
+          recordingStatusCallbackMethod: 'POST',
+        });
+        return toRecordingInfo(created);
+      }),
     hangUp: (callSid) =>
       run('hang up', callSid, async () => {
         await client.calls(callSid).update({ status: 'completed' });

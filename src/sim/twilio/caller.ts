@@ -9,7 +9,8 @@ import WebSocket from 'ws';
 import type { Logger } from '../../logger.ts';
 import { signTwilioRequest } from '../../providers/twilio/signature.ts';
 import { readStreamTwiml } from './playback.ts';
-import { newSid, type SimCallRegistry } from './rest.ts';
+import type { SimCallRegistry } from './rest.ts';
+import { newSid } from './rest-wire.ts';
 import { type CallerScriptStep, StreamSession } from './stream-session.ts';
 import { type CallerTimeline, newTimeline } from './timeline.ts';
 

@@ -4,7 +4,6 @@
  * repeated keys, answers with Twilio's snake_case Call JSON and {code, message, more_info, status}
  * errors, so the official SDK can be pointed at it unchanged.
  */
-import { randomBytes } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify, {
   type FastifyBaseLogger,
@@ -15,6 +14,8 @@ import Fastify, {
 import { TERMINAL_CALL_STATUSES } from '../../domain/call.ts';
 import type { Logger } from '../../logger.ts';
 import type { CallStatus } from '../../providers/ports.ts';
+import { registerSimRecordings, type SimRecordings } from './recordings.ts';
+import { errorBody, first, newSid } from './rest-wire.ts';
 
 export interface SimCall {
   sid: string;
@@ -46,13 +47,11 @@ export interface SimCallRegistry {
   readonly updates: readonly SimCallUpdate[];
   /** Called on each REST update; returns an unsubscribe function. */
   onUpdate(listener: (update: SimCallUpdate) => void): () => void;
+  /** Called on every status change, however it happened (REST, caller hang-up). */
+  onStatus(listener: (call: SimCall) => void): () => void;
 }
 
 const ENDED = TERMINAL_CALL_STATUSES;
-
-export function newSid(prefix: string): string {
-  return `${prefix}${randomBytes(16).toString('hex')}`;
-}
 
 export function createSimCallRegistry(accountSid: string): SimCallRegistry & {
   applyUpdate(sid: string, params: Record<string, string | string[]>): SimCallUpdate;
@@ -60,13 +59,16 @@ export function createSimCallRegistry(accountSid: string): SimCallRegistry & {
   const calls = new Map<string, SimCall>();
   const updates: SimCallUpdate[] = [];
   const listeners = new Set<(update: SimCallUpdate) => void>();
+  const statusListeners = new Set<(call: SimCall) => void>();
 
   function setStatus(sid: string, status: CallStatus): SimCall {
     const call = calls.get(sid);
     if (!call) throw new Error(`no simulated call ${sid}`);
     if (status === 'in-progress' && !call.startedAt) call.startedAt = new Date();
     if (ENDED.includes(status) && !ENDED.includes(call.status)) call.endedAt = new Date();
+    const changed = call.status !== status;
     call.status = status;
+    if (changed) for (const listener of statusListeners) listener(call);
     return call;
   }
 
@@ -90,6 +92,10 @@ export function createSimCallRegistry(accountSid: string): SimCallRegistry & {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    onStatus(listener) {
+      statusListeners.add(listener);
+      return () => statusListeners.delete(listener);
+    },
     applyUpdate(sid, params) {
       const call = calls.get(sid) as SimCall;
       const status = first(params.Status);
@@ -102,14 +108,6 @@ export function createSimCallRegistry(accountSid: string): SimCallRegistry & {
       return update;
     },
   };
-}
-
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function errorBody(status: number, code: number, message: string) {
-  return { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status };
 }
 
 export function callJson(call: SimCall) {
@@ -152,6 +150,7 @@ export interface SimTwilioRestOptions {
 export interface SimTwilioRest {
   app: FastifyInstance;
   registry: ReturnType<typeof createSimCallRegistry>;
+  recordings: SimRecordings;
   /** Listens on 127.0.0.1 with an ephemeral port; resolves to the origin to give the SDK. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -164,7 +163,7 @@ function authorized(request: FastifyRequest, accountSid: string, authToken: stri
   return decoded === `${accountSid}:${authToken}`;
 }
 
-type CallRoute = FastifyRequest<{ Params: { sid: string; callSid: string } }>;
+export type CallRoute = FastifyRequest<{ Params: { sid: string; callSid: string } }>;
 
 export async function createSimTwilioRest(options: SimTwilioRestOptions): Promise<SimTwilioRest> {
   const registry = options.registry ?? createSimCallRegistry(options.accountSid);
@@ -207,9 +206,12 @@ export async function createSimTwilioRest(options: SimTwilioRestOptions): Promis
     return callJson(call);
   });
 
+  const recordings = registerSimRecordings(app, { ...options, registry, findCall });
+
   return {
     app,
     registry,
+    recordings,
     async listen() {
       await app.listen({ host: '127.0.0.1', port: 0 });
       const address = app.server.address();

@@ -1,6 +1,7 @@
 import {
   allHandlersFinished,
   condition,
+  log,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -20,6 +21,12 @@ const acts = proxyActivities<Activities>({
     maximumInterval: '5 seconds',
     nonRetryableErrorTypes: ['NoAgent'],
   },
+});
+
+// A recording that cannot start must not hold up or fail the call: a few tries, then carry on.
+const recordingActs = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumAttempts: 4 },
 });
 
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 30_000;
@@ -54,12 +61,19 @@ export async function callWorkflow(input: CallWorkflowInput & { transferTo?: str
     ...(input.campaignId ? [{ key: SA.campaignId, value: input.campaignId }] : []),
   ]);
 
+  let recording: Promise<unknown> = Promise.resolve();
   if (await condition(() => call.phase !== 'ringing', RINGING_TIMEOUT_MS)) {
     if (call.answered) await acts.markCallLive({ callId: started.callId });
+    if (started.recordCalls && !call.end) {
+      recording = recordingActs
+        .startRecording({ callId: started.callId, callSid: input.callSid })
+        .catch((err: unknown) => log.warn('call recording did not start', { error: String(err) }));
+    }
     if (!call.end) await superviseLiveCall(call, input);
   } else {
     await endFromTelephony(call, 'media never connected');
   }
+  await recording;
   await acts.closeCall({
     callId: started.callId,
     status: call.end?.status ?? 'completed',
