@@ -11,7 +11,7 @@ import { updateStages } from './lib/update-history.ts';
 /**
  * `npm run bench:tool`: the durable tool call round trip, measured at the client. A booking tool
  * call is an Update (`bookAppointment`) on the running call workflow: the server hands it to the
- * worker, the workflow runs the booking activity, the activity writes Postgres, the result goes
+ * worker, the workflow runs the booking as a local activity in the same worker task, which writes Postgres, the result goes
  * back through the workflow to the caller of `executeUpdate`. Against a real Temporal dev server,
  * the production worker (in this process) and a fresh migrated Postgres database.
  *
@@ -139,10 +139,8 @@ try {
 
   // Where the time went: the server's event times for every measured update.
   const stages: Record<string, number[]> = {
-    acceptTask: [],
-    activityDispatch: [],
-    activityRun: [],
-    completeTask: [],
+    taskDispatch: [],
+    workerTask: [],
     serverTotal: [],
     clientAndRpc: [],
   };
@@ -200,10 +198,8 @@ try {
   );
   console.log("  where an update's time went (server event times from the workflow histories, ms):");
   const stageNames: Record<string, string> = {
-    acceptTask: 'workflow task: accept + schedule activity',
-    activityDispatch: 'activity dispatch (scheduled -> started)',
-    activityRun: 'activity run (Prisma/Postgres booking)',
-    completeTask: 'workflow task: complete update',
+    taskDispatch: 'workflow task dispatch (scheduled -> started)',
+    workerTask: 'worker task: update + local activity (Postgres)',
     serverTotal: 'server total (first task -> completed)',
     clientAndRpc: 'client + RPC (client total - server total)',
   };

@@ -3,17 +3,18 @@ import proto from '@temporalio/proto';
 
 const { EventType } = proto.temporal.api.enums.v1;
 
-/** Where one Update's time went, from the server's own event times in the workflow history (ms). */
+/**
+ * Where one Update's time went, from the server's own event times in the workflow history (ms).
+ * Tool updates run their activity as a local activity, so one workflow task carries the whole
+ * update: acceptance, the booking in Postgres (a marker event) and the result.
+ */
 export interface UpdateStages {
-  /** Workflow task scheduled → update accepted and the activity scheduled (server + worker task). */
-  acceptTask: number;
-  /** Activity scheduled → started (matching, worker poll). */
-  activityDispatch: number;
-  /** Activity started → completed: the Postgres booking through Prisma, plus reporting it. */
-  activityRun: number;
-  /** Activity completed → update completed (a second workflow task). */
-  completeTask: number;
-  /** From the workflow task that accepted it to the update's completion, all on the server clock. */
+  /** Workflow task scheduled → started: the server matching the task to the worker's poll. */
+  taskDispatch: number;
+  /** Workflow task started → completed: the worker ran the validator, the handler and the local
+   *  activity (the Prisma/Postgres booking), then reported it all. */
+  workerTask: number;
+  /** From the workflow task that carried it to the update's completion, on the server clock. */
   serverTotal: number;
 }
 
@@ -31,33 +32,32 @@ function ms(event: HistoryEvent | undefined): number {
 export async function updateStages(handle: WorkflowHandle): Promise<Map<string, UpdateStages>> {
   const history = await handle.fetchHistory();
   const out = new Map<string, UpdateStages>();
-  let lastTaskScheduled: HistoryEvent | undefined;
-  let open: { id: string; task: HistoryEvent; accepted: HistoryEvent; act: HistoryEvent[] } | undefined;
+  let task: { scheduled: HistoryEvent; started?: HistoryEvent; completed?: HistoryEvent } | undefined;
+  let open: { id: string; task: NonNullable<typeof task> } | undefined;
   for (const event of history.events ?? []) {
     switch (event.eventType) {
       case EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
-        lastTaskScheduled = event;
+        task = { scheduled: event };
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+        if (task) task.started = event;
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+        if (task) task.completed = event;
         break;
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: {
         const id = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId;
-        if (id && lastTaskScheduled) open = { id, task: lastTaskScheduled, accepted: event, act: [] };
+        if (id && task) open = { id, task };
         break;
       }
-      case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-      case EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-      case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-        if (open && open.act.length < 3) open.act.push(event);
-        break;
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: {
         const id = event.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId;
-        if (open && id === open.id && open.act.length === 3) {
-          const [scheduled, started, completed] = open.act;
+        const t = open?.task;
+        if (open && t && id === open.id) {
           out.set(id, {
-            acceptTask: ms(scheduled) - ms(open.task),
-            activityDispatch: ms(started) - ms(scheduled),
-            activityRun: ms(completed) - ms(started),
-            completeTask: ms(event) - ms(completed),
-            serverTotal: ms(event) - ms(open.task),
+            taskDispatch: ms(t.started) - ms(t.scheduled),
+            workerTask: ms(t.completed) - ms(t.started),
+            serverTotal: ms(event) - ms(t.scheduled),
           });
         }
         open = undefined;

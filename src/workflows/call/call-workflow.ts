@@ -3,6 +3,7 @@ import {
   condition,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -21,6 +22,16 @@ const acts = proxyActivities<Activities>({
     maximumInterval: '5 seconds',
     nonRetryableErrorTypes: ['NoAgent'],
   },
+});
+
+// Tool calls run as local activities: the caller is waiting on the line, and a local activity
+// runs in the worker that holds the update, saving the server round trips of a task queue
+// dispatch. The booking activities are idempotent (a retried booking finds its own row), which
+// is what a local activity's at-least-once execution needs.
+const toolActs = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5 seconds',
+  localRetryThreshold: '2 seconds',
+  retry: { initialInterval: '100 milliseconds', maximumInterval: '2 seconds', maximumAttempts: 5 },
 });
 
 // A recording that cannot start must not hold up or fail the call: a few tries, then carry on.
@@ -50,7 +61,7 @@ export async function callWorkflow(input: CallWorkflowInput & { transferTo?: str
   });
   setHandler(contract.mediaStoppedSignal, ({ reason }) => call.onMediaStopped(reason));
   setHandler(contract.callStateQuery, () => call.snapshot());
-  registerToolUpdates(call, acts, input.transferTo);
+  registerToolUpdates(call, toolActs, input.transferTo);
 
   const started = await acts.startCall({ ...input, workflowId: workflowInfo().workflowId });
   Object.assign(call, { callId: started.callId, customerId: started.customerId, agentId: started.agentId });
