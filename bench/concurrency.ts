@@ -31,8 +31,10 @@ import { fmtMs, round1, summarize, table } from './lib/stats.ts';
  * vendor adapters, Temporal client, Prisma). This process (B) holds the load: the simulated
  * callers, the simulated Deepgram / OpenAI / ElevenLabs, the Temporal worker and dev server
  * (own process), and Postgres. Each call: greeting, the caller says one sentence, the agent answers
- * with a long reply (~8 s of audio), the caller hangs up. Frame arrival times are taken at the
- * caller. Steps run in order; the run stops at the first step that misses (or at the budget).
+ * with a long reply (~8 s of audio), the caller hangs up. Frame times are taken in the node, as
+ * each frame is handed to its socket (the verdict), and at the caller as it arrives (reported:
+ * it adds the load generator's own lag). Steps run in order; the run stops at the first step that
+ * misses (or at the budget).
  *
  * Flags: --steps 10,50,100,200,300,400,500  --budget-s 240  --ramp-ms 2000  --llm-delay 20
  *        --tts-delay 20  --endpointing 300
@@ -75,7 +77,10 @@ const SCRIPT: CallerScriptStep[] = [
 interface StepResult {
   calls: number;
   failed: number;
+  /** Agent frames as they arrived at the simulated callers (load-generator process). */
   frames: FrameStats;
+  /** The same frames as the node handed them to its sockets: what the verdict is judged on. */
+  nodeFrames: FrameStats;
   wallMs: number;
   callSeconds: number;
   cpuMs: number;
@@ -134,8 +139,11 @@ try {
     const r = await runStep(n, node);
     results.push(r);
     progress(
-      `  late ${r.frames.late}, jitter p99 ${fmtMs(summarize(r.frames.jitter).p99)} ms, failed ${r.failed}` +
-        (r.frames.late ? `; late gaps at frame # of stretch: ${r.frames.lateAt.slice(0, 20).join(',')}` : ''),
+      `  sent by node: late ${r.nodeFrames.late}, jitter p99 ${fmtMs(summarize(r.nodeFrames.jitter).p99)} ms; ` +
+        `at callers: late ${r.frames.late}, jitter p99 ${fmtMs(summarize(r.frames.jitter).p99)} ms; failed ${r.failed}` +
+        (r.nodeFrames.late
+          ? `; node late gaps at frame #: ${r.nodeFrames.lateAt.slice(0, 20).join(',')}`
+          : ''),
     );
     if (!r.good) break;
   }
@@ -162,13 +170,20 @@ interface NodeHandle {
   proc: ChildProcess;
   voiceUrl: string;
   stats(): Promise<{ cpuUs: number; rss: number }>;
+  /** Send times of the node's agent media frames since the last call, per stream. */
+  sends(): Promise<[string, number[]][]>;
 }
 
 async function startNode(nodeEnv: NodeEnv): Promise<NodeHandle> {
   const script = new URL('./lib/concurrency/node.ts', import.meta.url).pathname;
   const proc = fork(script, [], {
     execPath: process.execPath,
-    execArgv: ['--import', 'tsx'],
+    // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the node under test there (for finding hot spots).
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ],
     env: { ...process.env, ...nodeEnv },
     // Its stdout goes to our stderr: our stdout carries only the table and the JSON line.
     stdio: ['ignore', process.stderr, process.stderr, 'ipc'],
@@ -183,13 +198,13 @@ async function startNode(nodeEnv: NodeEnv): Promise<NodeHandle> {
     clearTimeout(timer);
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
   });
-  const pending = new Map<number, (s: { cpuUs: number; rss: number }) => void>();
+  const pending = new Map<number, (m: NodeMessage) => void>();
   let nextId = 0;
   const voiceUrl = await new Promise<string>((resolve, reject) => {
     proc.on('message', (m: NodeMessage) => {
       if (m.type === 'ready') resolve(m.voiceUrl);
       else if (m.type === 'error') reject(new Error(`realtime node failed: ${m.message}`));
-      else if (m.type === 'stats') {
+      else if (m.type === 'stats' || m.type === 'sends') {
         pending.get(m.id)?.(m);
         pending.delete(m.id);
       }
@@ -199,17 +214,22 @@ async function startNode(nodeEnv: NodeEnv): Promise<NodeHandle> {
   return {
     proc,
     voiceUrl,
-    stats: () =>
-      new Promise((resolve) => {
-        const id = nextId++;
-        pending.set(id, resolve);
-        proc.send({ type: 'stats', id } satisfies ParentMessage);
-      }),
+    stats: () => ask('stats').then((m) => (m.type === 'stats' ? m : { cpuUs: Number.NaN, rss: Number.NaN })),
+    sends: () => ask('sends').then((m) => (m.type === 'sends' ? m.sends : [])),
   };
+
+  function ask(type: 'stats' | 'sends'): Promise<NodeMessage> {
+    return new Promise((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      proc.send({ type, id } satisfies ParentMessage);
+    });
+  }
 }
 
 async function runStep(n: number, node: NodeHandle): Promise<StepResult> {
   arrivals.clear();
+  await node.sends();
   const before = await node.stats();
   let rssPeak = before.rss;
   const sampler = setInterval(() => {
@@ -278,18 +298,21 @@ async function runStep(n: number, node: NodeHandle): Promise<StepResult> {
     }),
   ]);
   clearTimeout(giveUp);
-  const jitterP99 = summarize(frames.jitter).p99;
+  const nodeFrames: FrameStats = { frames: 0, stretches: 0, late: 0, maxGapMs: 0, lateAt: [], jitter: [] };
+  for (const [, times] of await node.sends()) analyseCall(times, LEAD_MS, nodeFrames);
+  const jitterP99 = summarize(nodeFrames.jitter).p99;
   return {
     calls: n,
     failed,
     frames,
+    nodeFrames,
     wallMs,
     callSeconds: durations.reduce((s, d) => s + d, 0) / 1000,
     cpuMs: (after.cpuUs - before.cpuUs) / 1000,
     rssBeforeMb: before.rss / 2 ** 20,
     rssPeakMb: rssPeak / 2 ** 20,
     loopP99: Math.max(0, loop.percentile(99) / 1e6 - LOOP_SAMPLE_MS),
-    good: failed === 0 && frames.late === 0 && jitterP99 <= TARGET_JITTER_P99_MS,
+    good: failed === 0 && nodeFrames.late === 0 && jitterP99 <= TARGET_JITTER_P99_MS,
   };
 }
 
@@ -303,18 +326,21 @@ function report(): void {
   console.log(
     `  node under test: its own process (child). Load generator (simulated callers + simulated vendors) and Temporal ` +
       `worker: this process; Temporal dev server and Postgres: the same machine. ${cores} cores: the load generator ` +
-      'COMPETES with the node for CPU; frame times are taken at the caller, so its own event-loop lag (column ' +
-      '"caller lag p99") can make frames look late.',
+      'COMPETES with the node for CPU. Frame times are taken twice: in the node as each agent frame is handed to its ' +
+      "socket (the verdict: the node's own pacing) and at the callers as they arrive, where the load generator's " +
+      'event-loop lag (column "caller lag p99") adds gaps the node did not make.',
   );
   const rows: string[][] = [
     [
       'calls',
       'failed',
       'frames',
-      'late',
+      'late (node)',
       'max gap',
       'jitter p50',
       'jitter p99',
+      'late (caller)',
+      'jitter p99 (caller)',
       'node CPU ms/call-s',
       'node CPU %',
       'RSS base MB',
@@ -324,15 +350,17 @@ function report(): void {
     ],
   ];
   for (const r of results) {
-    const j = summarize(r.frames.jitter);
+    const j = summarize(r.nodeFrames.jitter);
     rows.push([
       String(r.calls),
       String(r.failed),
-      String(r.frames.frames),
-      String(r.frames.late),
-      fmtMs(r.frames.maxGapMs),
+      String(r.nodeFrames.frames),
+      String(r.nodeFrames.late),
+      fmtMs(r.nodeFrames.maxGapMs),
       fmtMs(j.p50),
       fmtMs(j.p99),
+      String(r.frames.late),
+      fmtMs(summarize(r.frames.jitter).p99),
       fmtMs(r.cpuMs / r.callSeconds, 2),
       fmtMs((100 * r.cpuMs) / r.wallMs, 0),
       fmtMs(r.rssBeforeMb, 0),
@@ -368,10 +396,13 @@ function report(): void {
       steps: results.map((r) => ({
         calls: r.calls,
         failed: r.failed,
-        frames: r.frames.frames,
-        late_frames: r.frames.late,
-        max_gap_ms: round1(r.frames.maxGapMs),
-        jitter_p99_ms: round1(summarize(r.frames.jitter).p99),
+        frames: r.nodeFrames.frames,
+        late_frames: r.nodeFrames.late,
+        max_gap_ms: round1(r.nodeFrames.maxGapMs),
+        jitter_p99_ms: round1(summarize(r.nodeFrames.jitter).p99),
+        caller_frames: r.frames.frames,
+        caller_late_frames: r.frames.late,
+        caller_jitter_p99_ms: round1(summarize(r.frames.jitter).p99),
         node_cpu_ms_per_call_s: round1(r.cpuMs / r.callSeconds),
         node_cpu_pct: round1((100 * r.cpuMs) / r.wallMs),
         node_rss_mb: round1(r.rssPeakMb),

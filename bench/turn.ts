@@ -26,12 +26,12 @@ import { fmtMs, round1, summarize, table, verdict } from './lib/stats.ts';
  *   (that transcript -> first agent audio frame written to the media socket, from the session's own
  *   latency tracker), minus the injected LLM and TTS delays.
  *
- * Flags: --concurrency 1,10,50  --utterances N (default: enough for --min-turns per level, 4..40)
+ * Flags: --concurrency 1,50,200  --utterances N (default: enough for --min-turns per level, 4..40)
  *        --min-turns 30  --llm-delay 20  --tts-delay 20  --endpointing 300  --budget-s 240
  */
 const { values } = parseArgs({
   options: {
-    concurrency: { type: 'string', default: '1,10,50' },
+    concurrency: { type: 'string', default: '1,50,200' },
     utterances: { type: 'string' },
     'min-turns': { type: 'string', default: '30' },
     'llm-delay': { type: 'string', default: '20' },

@@ -6,8 +6,9 @@
  * (webhooks, media socket, call sessions, adapters, Temporal client, Prisma) runs here.
  *
  * IPC: sends {type:'ready', voiceUrl}; answers {type:'stats', id} with this process's CPU time
- * (process.cpuUsage, user+system, µs) and RSS (bytes). Exits on {type:'stop'}, SIGTERM, or when
- * the parent goes away.
+ * (process.cpuUsage, user+system, µs) and RSS (bytes), and {type:'sends', id} with the send time
+ * of every agent media frame since the last ask, per stream. Exits on {type:'stop'}, SIGTERM, or
+ * when the parent goes away.
  */
 
 import { Client, Connection } from '@temporalio/client';
@@ -24,6 +25,7 @@ import { findFreePort } from '../../../src/temporal/ports.ts';
 import { Cleanup } from '../cleanup.ts';
 import { benchLogger } from '../platform.ts';
 import { AUTH_TOKEN } from '../realtime-node.ts';
+import { recordMediaFrameSends, takeMediaFrameSends } from './send-times.ts';
 
 export interface NodeEnv {
   SB_CONC_TEMPORAL_ADDRESS: string;
@@ -40,8 +42,9 @@ export interface NodeEnv {
 export type NodeMessage =
   | { type: 'ready'; voiceUrl: string }
   | { type: 'stats'; id: number; cpuUs: number; rss: number }
+  | { type: 'sends'; id: number; sends: [string, number[]][] }
   | { type: 'error'; message: string };
-export type ParentMessage = { type: 'stats'; id: number } | { type: 'stop' };
+export type ParentMessage = { type: 'stats'; id: number } | { type: 'sends'; id: number } | { type: 'stop' };
 
 function env(name: keyof NodeEnv): string {
   const value = process.env[name];
@@ -66,9 +69,10 @@ process.on('message', (m: ParentMessage) => {
   else if (m.type === 'stats') {
     const cpu = process.cpuUsage();
     send({ type: 'stats', id: m.id, cpuUs: cpu.user + cpu.system, rss: process.memoryUsage.rss() });
-  }
+  } else if (m.type === 'sends') send({ type: 'sends', id: m.id, sends: takeMediaFrameSends() });
 });
 
+recordMediaFrameSends();
 try {
   const prisma = createPrisma({
     connectionString: env('SB_CONC_DATABASE_URL'),
