@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { CallControl } from '../providers/ports.ts';
 import { createAppointmentActivities } from './appointment-activities.ts';
 import { createCallActivities } from './call-activities.ts';
+import { createCampaignActivities } from './campaign-activities.ts';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCallActivities(deps),
     ...createAppointmentActivities(deps),
+    ...createCampaignActivities(deps),
     async readDatabaseTime(): Promise<string> {
       const rows = await deps.prisma.$queryRaw<{ now: Date }[]>`SELECT now() AS now`;
       const now = rows[0]?.now;
