@@ -63,6 +63,16 @@ export async function startCampaignPlatform(options: {
     namespace,
     agentId,
     async close() {
+      // Campaigns a failed test left waiting would otherwise stay open on the shared dev server.
+      const client = new Client({ connection, namespace });
+      for await (const wf of client.workflow.list({
+        query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`,
+      })) {
+        await client.workflow
+          .getHandle(wf.workflowId)
+          .terminate('test cleanup')
+          .catch(() => undefined);
+      }
       worker?.shutdown();
       await running;
       await native?.close();

@@ -109,7 +109,6 @@ export class CampaignState {
     this.settings = { ...this.settings, ...change };
     // A faster pace applies from now rather than after the slot the old pace reserved.
     if (change.pacingPerMinute !== undefined) this.nextSlotMs = Math.min(this.nextSlotMs, nowMs);
-    if (change.callingHours) this.dueSoon(nowMs);
     this.bump();
     return this.settings;
   }

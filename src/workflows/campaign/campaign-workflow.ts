@@ -63,7 +63,12 @@ export async function campaignWorkflow(input: contract.CampaignInput): Promise<c
     async (change) => {
       const parsed = settingsChangeSchema.parse(change);
       const settings = state.changeSettings(parsed, Date.now());
+      // Deferrals decided under the old hours are written first, so reopening them covers all.
+      if (parsed.callingHours) await condition(() => !state.hasUpdates() && !state.flushing);
       await acts.saveCampaignSettings({ campaignId, change: parsed, nowMs: Date.now() });
+      // Deferred contacts were made due by the activity: look for them only now that it is done.
+      if (parsed.callingHours) state.dueSoon(Date.now());
+      state.bump();
       const { concurrencyLimit, pacingPerMinute, callingHours } = settings;
       return { concurrencyLimit, pacingPerMinute, callingHours };
     },
