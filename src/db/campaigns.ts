@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ValidContact } from '../domain/campaign-contacts.ts';
 import type { CampaignSettings } from '../domain/campaign-rules.ts';
 import type { Prisma, PrismaClient } from './client.ts';
@@ -48,19 +49,41 @@ export async function insertCampaign(
           callerId: settings.callerId,
         },
       });
+      const ids = orderedIds(contacts.length);
       for (let i = 0; i < contacts.length; i += CONTACT_INSERT_BATCH) {
-        await tx.campaignContact.createMany({
-          data: contacts.slice(i, i + CONTACT_INSERT_BATCH).map((c) => ({
-            campaignId: campaign.id,
-            phone: c.phone,
-            timeZone: c.timeZone,
-            variables: c.variables,
-          })),
-        });
+        const batch = contacts.slice(i, i + CONTACT_INSERT_BATCH);
+        // One statement per batch with array parameters: createMany's per-row parameters made
+        // 100,000 contacts take ten times longer.
+        await tx.$executeRaw`
+          INSERT INTO campaign_contacts (id, campaign_id, phone, time_zone, variables, updated_at)
+          SELECT c.id, ${campaign.id}::uuid, c.phone, c.time_zone, c.variables, now()
+          FROM unnest(${ids.slice(i, i + CONTACT_INSERT_BATCH)}::uuid[], ${batch.map((c) => c.phone)}::text[],
+                      ${batch.map((c) => c.timeZone)}::text[], ${batch.map((c) => JSON.stringify(c.variables))}::jsonb[])
+            AS c(id, phone, time_zone, variables)`;
       }
       return { campaignId: campaign.id, contactCount: contacts.length };
     },
     // 100,000 contacts take a few seconds on a busy machine; the default is 5 s.
     { timeout: 300_000, maxWait: 30_000 },
   );
+}
+
+/**
+ * UUIDv7 ids (as Prisma's `uuid(7)` default makes) whose order is the upload order: a row counter
+ * sits above the random bits, so the campaign's first pass, which reads by id, dials in file order.
+ */
+export function orderedIds(count: number, nowMs = Date.now()): string[] {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const b = randomBytes(16);
+    b.writeUIntBE(nowMs, 0, 6);
+    b[6] = 0x70 | ((i >>> 28) & 0x0f); // version 7, then the counter's top bits
+    b[7] = (i >>> 20) & 0xff;
+    b[8] = 0x80 | ((i >>> 14) & 0x3f); // RFC 4122 variant
+    b[9] = (i >>> 6) & 0xff;
+    b[10] = ((i & 0x3f) << 2) | ((b[10] as number) & 0x03);
+    const h = b.toString('hex');
+    ids.push(`${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`);
+  }
+  return ids;
 }

@@ -144,6 +144,14 @@ describe('campaign creation', () => {
     const elapsedMs = Date.now() - started;
     expect(contactCount).toBe(100_000);
     expect(await prisma.campaignContact.count({ where: { campaignId } })).toBe(100_000);
+    // Ids follow the file's order, so the first pass dials in upload order.
+    const byId = await prisma.campaignContact.findMany({
+      where: { campaignId },
+      orderBy: { id: 'asc' },
+      select: { variables: true },
+    });
+    const outOfOrder = byId.findIndex((c, k) => (c.variables as { ref: string }).ref !== `r${k}`);
+    expect(outOfOrder).toBe(-1);
     console.info(JSON.stringify({ test: 'create-100k', contacts: contactCount, elapsedMs }));
   }, 300_000);
 });
