@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { CallControl } from '../providers/ports.ts';
 import { createAppointmentActivities } from './appointment-activities.ts';
 import { createCallActivities } from './call-activities.ts';
+import { createCampaignActivities } from './campaign-activities.ts';
 import { createRecordingActivities } from './recording-activities.ts';
 
 export interface ActivityDeps {
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCallActivities(deps),
     ...createAppointmentActivities(deps),
     ...createRecordingActivities(deps),
+    ...createCampaignActivities(deps),
     async readDatabaseTime(): Promise<string> {
       const rows = await deps.prisma.$queryRaw<{ now: Date }[]>`SELECT now() AS now`;
       const now = rows[0]?.now;

@@ -44,3 +44,31 @@ export class ProviderError extends Error {
     this.retryable = kind === 'rate-limit' || kind === 'unavailable' || kind === 'timeout';
   }
 }
+
+/** A campaign (or a settings change) was refused; `issues` names each offending row and field. */
+export class CampaignValidationError extends Error {
+  override name = 'CampaignValidationError';
+  constructor(
+    readonly issues: { row?: number; field: string; message: string }[],
+    /** How many issues there were in all; `issues` may be capped for very large uploads. */
+    readonly issueCount: number = issues.length,
+  ) {
+    super(
+      `campaign rejected: ${issueCount} problem(s), first: ${
+        issues[0]
+          ? `${issues[0].row === undefined ? '' : `row ${issues[0].row} `}${issues[0].field}: ${issues[0].message}`
+          : 'none'
+      }`,
+    );
+  }
+}
+
+/** The campaign exists but cannot do what was asked in its current state (e.g. start a finished one). */
+export class CampaignStateError extends Error {
+  override name = 'CampaignStateError';
+}
+
+/** No campaign with that id. */
+export class CampaignNotFoundError extends Error {
+  override name = 'CampaignNotFoundError';
+}

@@ -1,4 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CampaignRunSettings } from '../../domain/campaign-rules.ts';
+
+export type { CampaignRunSettings };
 
 /** Campaign workflow messages, shared by the workflow and the admin API. */
 
@@ -7,6 +10,30 @@ export const campaignWorkflowId = (campaignId: string) => `campaign:${campaignId
 
 export interface CampaignInput {
   campaignId: string;
+  /** Contacts read per activity call (default 100). */
+  pageSize?: number;
+  /** Dials per run before continue-as-new (default 250), keeping each history well under 10k events. */
+  dialsPerRun?: number;
+  /** Set by the workflow itself when it continues as new; callers leave it out. */
+  carried?: CampaignCarriedState;
+}
+
+/** What one run hands the next: where the first pass is, what is due, live settings and status. */
+export interface CampaignCarriedState {
+  settings: CampaignRunSettings;
+  paused: boolean;
+  cancelled: boolean;
+  /** Last contact id the first pass has read. */
+  cursor?: string;
+  firstPassDone: boolean;
+  /** When a deferred first attempt or a retry is next due (ms since epoch); null when none is. */
+  dueCheckAtMs: number | null;
+  /** Earliest time the next dial may start under pacing. */
+  nextSlotMs: number;
+  contactsByStatus: Record<string, number>;
+  dispositions: Record<string, number>;
+  dialsStarted: number;
+  runs: number;
 }
 
 /** Weekday keys as in `Agent.businessHours`: {"mon":[["08:00","21:00"]],"sun":[]}. */
@@ -21,7 +48,7 @@ export interface CampaignSettingsChange {
 }
 
 export interface CampaignProgress {
-  status: 'running' | 'paused' | 'cancelling' | 'completed' | 'cancelled';
+  status: 'draft' | 'running' | 'paused' | 'cancelling' | 'completed' | 'cancelled';
   contactsByStatus: Record<string, number>;
   dispositions: Record<string, number>;
   inFlight: number;
@@ -29,6 +56,10 @@ export interface CampaignProgress {
   pacingPerMinute: number;
   /** ISO time of the next dial the workflow is waiting for (calling hours, pacing or retries). */
   nextDialAt?: string;
+  /** Dials started since the campaign began, over all runs. */
+  dialsStarted?: number;
+  /** Workflow runs so far (continue-as-new count + 1). */
+  runs?: number;
 }
 
 export const pauseCampaignSignal = defineSignal('pauseCampaign');

@@ -1,0 +1,198 @@
+import { nextCallableAt } from '../../domain/calling-hours.ts';
+import { afterAttempt, type CampaignRunSettings, type SettingsChange } from '../../domain/campaign-rules.ts';
+import type { OutboundCallResult } from '../outbound/contract.ts';
+import type { CampaignCarriedState, CampaignProgress } from './contract.ts';
+
+/** A contact as the workflow holds it (the activity's DialableContact, without importing db code). */
+export interface QueuedContact {
+  id: string;
+  phone: string;
+  timeZone: string;
+  variables: Record<string, string>;
+  attempts: number;
+}
+
+type Outcome = {
+  contactId: string;
+  attempt: number;
+  disposition: OutboundCallResult['disposition'];
+  status: 'completed' | 'failed' | 'skipped' | 'retry_scheduled';
+  nextAttemptAtMs?: number;
+  callSid?: string;
+};
+
+export type NextStep =
+  | { kind: 'defer'; atMs: number }
+  | { kind: 'waitForSlot' }
+  | { kind: 'waitForPacing'; untilMs: number }
+  | { kind: 'dial'; attempt: number };
+
+/**
+ * The campaign's state between handlers and the dial loop. Decisions (may this contact be
+ * dialed now, what happens after a disposition) are pure and use the workflow's clock.
+ */
+export class CampaignState {
+  settings: CampaignRunSettings;
+  paused: boolean;
+  cancelled: boolean;
+  cursor: string | undefined;
+  firstPassDone: boolean;
+  dueCheckAtMs: number | null;
+  nextSlotMs: number;
+  contactsByStatus: Record<string, number>;
+  dispositions: Record<string, number>;
+  dialsStarted: number;
+  runs: number;
+  dialsThisRun = 0;
+  finished: 'completed' | 'cancelled' | undefined;
+  /** Bumped by every event the dial loop may be waiting for. */
+  epoch = 0;
+  nextDialAtMs: number | undefined;
+  readonly queue: QueuedContact[] = [];
+  /** Contact id → attempt, from the dial decision until its outcome is written. */
+  readonly inFlight = new Map<string, number>();
+  marks: { contactId: string; attempt: number }[] = [];
+  deferrals: { contactId: string; atMs: number }[] = [];
+  outcomes: Outcome[] = [];
+  flushing = false;
+
+  constructor(carried: CampaignCarriedState) {
+    this.settings = carried.settings;
+    this.paused = carried.paused;
+    this.cancelled = carried.cancelled;
+    this.cursor = carried.cursor;
+    this.firstPassDone = carried.firstPassDone;
+    this.dueCheckAtMs = carried.dueCheckAtMs;
+    this.nextSlotMs = carried.nextSlotMs;
+    this.contactsByStatus = carried.contactsByStatus;
+    this.dispositions = carried.dispositions;
+    this.dialsStarted = carried.dialsStarted;
+    this.runs = carried.runs;
+  }
+
+  carry(): CampaignCarriedState {
+    return {
+      settings: this.settings,
+      paused: this.paused,
+      cancelled: this.cancelled,
+      cursor: this.cursor,
+      firstPassDone: this.firstPassDone,
+      dueCheckAtMs: this.dueCheckAtMs,
+      nextSlotMs: this.nextSlotMs,
+      contactsByStatus: this.contactsByStatus,
+      dispositions: this.dispositions,
+      dialsStarted: this.dialsStarted,
+      runs: this.runs + 1,
+    };
+  }
+
+  bump(): void {
+    this.epoch++;
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.bump();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.bump();
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.bump();
+  }
+
+  changeSettings(change: SettingsChange, nowMs: number): CampaignRunSettings {
+    this.settings = { ...this.settings, ...change };
+    // A faster pace applies from now rather than after the slot the old pace reserved.
+    if (change.pacingPerMinute !== undefined) this.nextSlotMs = Math.min(this.nextSlotMs, nowMs);
+    this.bump();
+    return this.settings;
+  }
+
+  /** Something waiting in the database becomes due at `atMs`. */
+  dueSoon(atMs: number): void {
+    this.dueCheckAtMs = this.dueCheckAtMs === null ? atMs : Math.min(this.dueCheckAtMs, atMs);
+  }
+
+  enqueue(contacts: QueuedContact[]): void {
+    for (const c of contacts) if (!this.inFlight.has(c.id)) this.queue.push(c);
+  }
+
+  /** Whether the head of the queue may be dialed now, and if not, what to wait for. */
+  nextStep(contact: QueuedContact, nowMs: number): NextStep {
+    const opensAt = nextCallableAt(new Date(nowMs), contact.timeZone, this.settings.callingHours);
+    // Validation refuses empty calling hours, so `undefined` cannot happen; a day's wait is safe.
+    if (!opensAt) return { kind: 'defer', atMs: nowMs + 86_400_000 };
+    if (opensAt.getTime() > nowMs) return { kind: 'defer', atMs: opensAt.getTime() };
+    if (this.inFlight.size >= this.settings.concurrencyLimit) return { kind: 'waitForSlot' };
+    if (this.nextSlotMs > nowMs) return { kind: 'waitForPacing', untilMs: this.nextSlotMs };
+    return { kind: 'dial', attempt: contact.attempts + 1 };
+  }
+
+  defer(contact: QueuedContact, atMs: number): void {
+    this.queue.shift();
+    this.deferrals.push({ contactId: contact.id, atMs });
+    this.dueSoon(atMs);
+  }
+
+  startDial(contact: QueuedContact, attempt: number, nowMs: number): void {
+    this.queue.shift();
+    this.inFlight.set(contact.id, attempt);
+    this.marks.push({ contactId: contact.id, attempt });
+    this.nextSlotMs = nowMs + 60_000 / this.settings.pacingPerMinute;
+    this.dialsStarted++;
+    this.dialsThisRun++;
+  }
+
+  /** Decides what the disposition means for the contact and queues the write. */
+  finishDial(contact: QueuedContact, attempt: number, result: OutboundCallResult, nowMs: number): void {
+    const rules = this.settings.retryRules;
+    let next = afterAttempt(result.disposition, attempt, rules, new Date(nowMs));
+    if (result.disposition === 'outside_calling_hours' && attempt < rules.maxAttempts) {
+      // The dialer's own gate disagreed with ours (clock skew): try again when the window opens.
+      const opens = nextCallableAt(new Date(nowMs + 60_000), contact.timeZone, this.settings.callingHours);
+      next = { status: 'retry_scheduled', nextAttemptAt: opens ?? new Date(nowMs + 86_400_000) };
+    }
+    const atMs = next.nextAttemptAt?.getTime();
+    if (atMs !== undefined) this.dueSoon(atMs);
+    this.outcomes.push({
+      contactId: contact.id,
+      attempt,
+      disposition: result.disposition,
+      status: next.status,
+      nextAttemptAtMs: atMs,
+      callSid: result.callSid,
+    });
+    this.bump();
+  }
+
+  hasUpdates(): boolean {
+    return this.marks.length + this.deferrals.length + this.outcomes.length > 0;
+  }
+
+  takeUpdates() {
+    const batch = { marks: this.marks, deferrals: this.deferrals, outcomes: this.outcomes };
+    this.marks = [];
+    this.deferrals = [];
+    this.outcomes = [];
+    return batch;
+  }
+
+  progress(): CampaignProgress {
+    return {
+      status: this.finished ?? (this.cancelled ? 'cancelling' : this.paused ? 'paused' : 'running'),
+      contactsByStatus: this.contactsByStatus,
+      dispositions: this.dispositions,
+      inFlight: this.inFlight.size,
+      concurrencyLimit: this.settings.concurrencyLimit,
+      pacingPerMinute: this.settings.pacingPerMinute,
+      nextDialAt: this.nextDialAtMs === undefined ? undefined : new Date(this.nextDialAtMs).toISOString(),
+      dialsStarted: this.dialsStarted,
+      runs: this.runs,
+    };
+  }
+}
