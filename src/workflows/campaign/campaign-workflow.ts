@@ -43,6 +43,18 @@ const MAX_HISTORY_EVENTS = 8_000;
 /** Progress counts are re-read from the database at most this often. */
 const COUNTS_EVERY_MS = 1_000;
 
+/** What the progress query answers while the first run is still loading the campaign. */
+function startingProgress(): contract.CampaignProgress {
+  return {
+    status: 'draft',
+    contactsByStatus: {},
+    dispositions: {},
+    inFlight: 0,
+    concurrencyLimit: 0,
+    pacingPerMinute: 0,
+  };
+}
+
 /**
  * `campaign:<id>`: dials every contact as an `outboundCallWorkflow` child (`dial:<contact>:<n>`)
  * within each contact's calling hours, never more than the concurrency limit at once nor faster
@@ -52,28 +64,36 @@ const COUNTS_EVERY_MS = 1_000;
  */
 export async function campaignWorkflow(input: contract.CampaignInput): Promise<contract.CampaignProgress> {
   const { campaignId } = input;
-  const carried = input.carried ?? (await firstRunState(campaignId, workflowInfo().workflowId));
-  const state = new CampaignState(carried);
-  setHandler(contract.pauseCampaignSignal, () => state.pause());
-  setHandler(contract.resumeCampaignSignal, () => state.resume());
-  setHandler(contract.cancelCampaignSignal, () => state.cancel());
-  setHandler(contract.campaignProgressQuery, () => state.progress());
+  // Handlers are registered before the first activity: a query or update arriving while the
+  // first run loads the campaign must not find the workflow without handlers.
+  let state: CampaignState | undefined;
+  const ready = async (): Promise<CampaignState> => {
+    await condition(() => state !== undefined);
+    return state as CampaignState;
+  };
+  setHandler(contract.pauseCampaignSignal, () => void ready().then((s) => s.pause()));
+  setHandler(contract.resumeCampaignSignal, () => void ready().then((s) => s.resume()));
+  setHandler(contract.cancelCampaignSignal, () => void ready().then((s) => s.cancel()));
+  setHandler(contract.campaignProgressQuery, () => state?.progress() ?? startingProgress());
   setHandler(
     contract.changeCampaignSettingsUpdate,
     async (change) => {
       const parsed = settingsChangeSchema.parse(change);
-      const settings = state.changeSettings(parsed, Date.now());
+      const s = await ready();
+      const settings = s.changeSettings(parsed, Date.now());
       // Deferrals decided under the old hours are written first, so reopening them covers all.
-      if (parsed.callingHours) await condition(() => !state.hasUpdates() && !state.flushing);
+      if (parsed.callingHours) await condition(() => !s.hasUpdates() && !s.flushing);
       await acts.saveCampaignSettings({ campaignId, change: parsed, nowMs: Date.now() });
       // Deferred contacts were made due by the activity: look for them only now that it is done.
-      if (parsed.callingHours) state.dueSoon(Date.now());
-      state.bump();
+      if (parsed.callingHours) s.dueSoon(Date.now());
+      s.bump();
       const { concurrencyLimit, pacingPerMinute, callingHours } = settings;
       return { concurrencyLimit, pacingPerMinute, callingHours };
     },
     { validator: (change) => void settingsChangeSchema.parse(change) },
   );
+  const carried = input.carried ?? (await firstRunState(campaignId, workflowInfo().workflowId));
+  state = new CampaignState(carried);
   upsertSearchAttributes([{ key: SA.campaignId, value: campaignId }]);
 
   const loop = new DialLoop(state, campaignId, input);
