@@ -1,14 +1,20 @@
 import os from 'node:os';
 import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import type { CallControl } from '../providers/ports.ts';
+import type { CallControl, OutboundDialer } from '../providers/ports.ts';
 import { createAppointmentActivities } from './appointment-activities.ts';
 import { createCallActivities } from './call-activities.ts';
+import { createOptOutActivities } from './opt-out-activities.ts';
+import { createOutboundActivities } from './outbound-activities.ts';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
   logger: Logger;
   callControl?: CallControl;
+  /** Places outbound calls (Twilio Calls.create); absent means dialing fails fast. */
+  dialer?: OutboundDialer;
+  /** The realtime node's public origin, for the webhooks of calls we place. */
+  publicBaseUrl?: string;
   now?: () => Date;
 }
 
@@ -17,6 +23,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCallActivities(deps),
     ...createAppointmentActivities(deps),
+    ...createOutboundActivities(deps),
+    ...createOptOutActivities(deps),
     async readDatabaseTime(): Promise<string> {
       const rows = await deps.prisma.$queryRaw<{ now: Date }[]>`SELECT now() AS now`;
       const now = rows[0]?.now;

@@ -86,7 +86,13 @@ async function startWorkerRole(deps: RoleDeps): Promise<{ running: Promise<void>
       connection: native,
       namespace: deps.namespace,
       taskQueue: deps.config.temporal.taskQueue,
-      activities: createActivities({ prisma: deps.prisma, logger, callControl: deps.vendors.callControl }),
+      activities: createActivities({
+        prisma: deps.prisma,
+        logger,
+        callControl: deps.vendors.callControl,
+        dialer: deps.vendors.dialer,
+        publicBaseUrl: deps.config.publicBaseUrl,
+      }),
       logger,
     }),
   );

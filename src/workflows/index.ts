@@ -1,3 +1,4 @@
 // The worker bundles this file: every workflow Switchboard runs is exported from here.
 export { callWorkflow } from './call/call-workflow.ts';
+export { outboundCallWorkflow } from './outbound/outbound-workflow.ts';
 export { systemCheck } from './system-check.ts';

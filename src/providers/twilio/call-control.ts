@@ -78,12 +78,17 @@ function toCallInfo(call: { sid: string; status: string; duration: string | null
   return info;
 }
 
-export function createTwilioCallControl(options: TwilioCallControlOptions): CallControl {
+/** The official SDK client, aimed at `baseUrl` when one is given. */
+export function createTwilioRestClient(options: TwilioCallControlOptions) {
   const timeout = options.timeoutMs ?? 10_000;
   const httpClient = options.baseUrl
     ? new OriginRewritingClient(options.baseUrl, { timeout })
     : new twilio.RequestClient({ timeout });
-  const client = twilio(options.accountSid, options.authToken, { httpClient });
+  return twilio(options.accountSid, options.authToken, { httpClient });
+}
+
+export function createTwilioCallControl(options: TwilioCallControlOptions): CallControl {
+  const client = createTwilioRestClient(options);
   const log = options.logger.child({ provider: PROVIDER });
 
   async function run<T>(action: string, callSid: string, fn: () => Promise<T>): Promise<T> {
