@@ -7,7 +7,7 @@ import { createPrisma, type PrismaClient } from '../../src/db/client.ts';
 import { applyMigrations } from '../../src/db/migrator.ts';
 import { createLogger } from '../../src/logger.ts';
 import { MIGRATIONS_DIR } from '../../src/platform/database-deps.ts';
-import type { CallControl } from '../../src/providers/ports.ts';
+import type { CallControl, OutboundDialer } from '../../src/providers/ports.ts';
 import { installTemporalRuntime } from '../../src/worker.ts';
 import { createTestDatabase } from './database.ts';
 
@@ -27,6 +27,9 @@ export interface TestPlatform {
 
 export async function startTestPlatform(options: {
   callControl?: CallControl;
+  dialer?: OutboundDialer;
+  /** Where the worker tells Twilio to send the webhooks of calls it places. */
+  publicBaseUrl?: string;
   name: string;
 }): Promise<TestPlatform> {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
@@ -37,7 +40,13 @@ export async function startTestPlatform(options: {
   const taskQueue = `${options.name}-${Date.now().toString(36)}`;
   quietTemporalRuntime(logger);
   const native = await NativeConnection.connect({ address });
-  const activities: Activities = createActivities({ prisma, logger, callControl: options.callControl });
+  const activities: Activities = createActivities({
+    prisma,
+    logger,
+    callControl: options.callControl,
+    dialer: options.dialer,
+    publicBaseUrl: options.publicBaseUrl,
+  });
   const worker = await Worker.create({
     connection: native,
     namespace,
