@@ -62,6 +62,8 @@ export class SimOutbound implements SimCallCreator {
   /** Accepted Calls.create requests per destination number. */
   readonly dials = new Map<string, number>();
   readonly rejected: { to: string; code: number }[] = [];
+  /** Form fields of every accepted Calls.create, repeated keys as arrays. */
+  readonly created: { callSid: string; params: Params }[] = [];
   readonly voicemails: LeftVoicemail[] = [];
   /** Errors a scenario hit (webhook refused, stuck script): tests assert this stays empty. */
   readonly errors: { callSid: string; error: string }[] = [];
@@ -106,6 +108,7 @@ export class SimOutbound implements SimCallCreator {
       accountSid: this.options.accountSid,
     });
     this.dials.set(to, this.dialCount(to) + 1);
+    this.created.push({ callSid: call.sid, params });
     await this.options.onAccepted?.(call);
     const run = this.play(call, params, scenario).catch((err: Error) => {
       this.errors.push({ callSid: call.sid, error: err.message });
