@@ -67,7 +67,11 @@ describe('outbound calls end to end', () => {
       variables: { first_name: 'Robin', topic: 'cleaning' },
     });
     const result = await handle.result();
-    expect(result).toMatchObject({ disposition: 'answered', callSid: expect.stringMatching(/^CA/) });
+    expect(result).toMatchObject({
+      disposition: 'answered',
+      callSid: expect.stringMatching(/^CA/),
+      detail: 'call outcome: info-only',
+    });
     expect(h.sim.dialCount(ANSWERS)).toBe(1);
 
     const callSid = result.callSid as string;
@@ -106,7 +110,7 @@ describe('outbound calls end to end', () => {
     const result = await handle.result();
     // The agent hung up: the callee's own hang-up would only come after a minute.
     expect(Date.now() - startedAt).toBeLessThan(45_000);
-    expect(result.disposition).toBe('answered');
+    expect(result).toMatchObject({ disposition: 'answered', detail: 'call outcome: opted_out' });
 
     const callSid = result.callSid as string;
     const state = await h.platform.client.workflow.getHandle(callWorkflowId(callSid)).result();

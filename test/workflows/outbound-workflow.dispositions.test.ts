@@ -1,4 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { WorkflowFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type OutboundHarness,
@@ -138,5 +140,13 @@ describe('outbound call workflow: dispositions', () => {
 
   it('sent every callback with a valid signature', () => {
     expect(h.sim.errors).toEqual([]);
+  });
+
+  it('replays the recorded histories with the current workflow code', async () => {
+    const workflowsPath = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
+    for (const id of ['outbound:busy', 'outbound:vm-hangup', 'outbound:vm-message', 'outbound:dnc']) {
+      const history = await h.platform.client.workflow.getHandle(id).fetchHistory();
+      await Worker.runReplayHistory({ workflowsPath }, history, id);
+    }
   });
 });

@@ -45,6 +45,8 @@ const LIVE_CHECK_MS = 10 * 60_000;
 const MAX_CALL_MS = 2 * 60 * 60_000;
 /** After the voicemail message or hang-up was sent, how long to wait for Twilio's completed. */
 const VOICEMAIL_END_WAIT_MS = 2 * 60_000;
+/** How long an answered call's workflow may take to close after Twilio reported the end. */
+const CALL_CLOSE_WAIT_MS = 30_000;
 const DEFAULT_VOICEMAIL_MESSAGE = 'Sorry we missed you. We will try again later. Goodbye.';
 
 /**
@@ -149,6 +151,11 @@ async function followCall(dial: DialTracker, input: contract.OutboundCallInput):
       LIVE_CHECK_MS,
     );
     if (!settled) await askTwilio(dial);
+  }
+  // Twilio's completed usually beats the call workflow's own close by a moment: wait for it, so
+  // the result carries the call's outcome and the call record is closed when this returns.
+  if (dial.answered && !dial.isMachine && dial.callOutcome === undefined) {
+    await condition(() => dial.callOutcome !== undefined, CALL_CLOSE_WAIT_MS);
   }
 }
 
