@@ -27,6 +27,8 @@ const amdParams = z.object({
 });
 
 const SEEN_LIMIT = 10_000;
+/** Twilio waits 15 s for TwiML; a dial workflow without a live worker must not use all of it. */
+const CONTEXT_QUERY_DEADLINE_MS = 3000;
 
 /** The dial's agent, campaign and variables for the answered call's workflow. */
 export async function outboundCallFields(
@@ -38,7 +40,9 @@ export async function outboundCallFields(
   if (!parsed.success) return {};
   const outboundWorkflowId = parsed.data.dial;
   try {
-    const context = await client.workflow.getHandle(outboundWorkflowId).query(dialContextQuery);
+    const context = await client.withDeadline(Date.now() + CONTEXT_QUERY_DEADLINE_MS, () =>
+      client.workflow.getHandle(outboundWorkflowId).query(dialContextQuery),
+    );
     return {
       outboundWorkflowId,
       agentId: context.agentId,

@@ -2,7 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signTwilioRequest } from '../../src/providers/twilio/signature.ts';
 import {
+  AUTH_TOKEN,
   type OutboundHarness,
   seedCampaignAgent,
   seedCampaignContact,
@@ -136,6 +138,25 @@ describe('outbound call workflow: dispositions', () => {
       /from must be an E\.164 caller id/,
     );
     expect(h.sim.dialCount(BUSY)).toBe(1);
+  });
+
+  it('refuses progress callbacks Twilio did not sign, or signed for another dial', async () => {
+    const params = { CallSid: `CA${'9'.repeat(32)}`, CallStatus: 'busy', SequenceNumber: '0' };
+    const post = (dial: string, signedFor: string) =>
+      fetch(`${h.baseUrl}/twilio/outbound/status?dial=${dial}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': signTwilioRequest(
+            AUTH_TOKEN,
+            `${h.baseUrl}/twilio/outbound/status?dial=${signedFor}`,
+            params,
+          ),
+        },
+        body: new URLSearchParams(params).toString(),
+      });
+    expect((await post('outbound%3Abusy', 'outbound%3Aother')).status).toBe(403);
+    expect((await post('outbound%3Abusy', 'outbound%3Abusy')).status).toBe(204);
   });
 
   it('sent every callback with a valid signature', () => {
