@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  log,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -164,11 +165,17 @@ async function handleVoicemail(dial: DialTracker, input: contract.OutboundCallIn
   dial.voicemailHandled = true;
   dial.phase = 'voicemail';
   const callSid = dial.callSid as string;
-  if (input.voicemail?.action === 'leave_message') {
-    const message = input.voicemail.message ?? DEFAULT_VOICEMAIL_MESSAGE;
-    await telephony.leaveVoicemail({ callSid, message });
-  } else {
-    await telephony.hangUpCall({ callSid });
+  try {
+    if (input.voicemail?.action === 'leave_message') {
+      const message = input.voicemail.message ?? DEFAULT_VOICEMAIL_MESSAGE;
+      await telephony.leaveVoicemail({ callSid, message });
+    } else {
+      await telephony.hangUpCall({ callSid });
+    }
+  } catch (err) {
+    // Twilio would not take the update: the box records silence until it hangs up by itself,
+    // and the dial is still a voicemail. Failing here would lose the attempt's outcome.
+    log.warn('could not act on the voicemail', { callSid, error: String(err) });
   }
   if (!(await condition(() => dial.over, VOICEMAIL_END_WAIT_MS))) await askTwilio(dial);
 }
