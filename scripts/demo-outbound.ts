@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { loadConfig } from '../src/config.ts';
+import { startOneOffCall } from '../src/platform/start-outbound-call.ts';
 import { connectTemporal } from '../src/temporal/connection.ts';
 import { loadDevConfig } from '../src/temporal/dev-config.ts';
 import { callWorkflowId } from '../src/workflows/call/contract.ts';
-import { startOneOffCall } from '../src/workflows/outbound/start.ts';
 
 /**
  * `npm run demo:outbound [+E164]`: places a one-off outbound call through a running `npm start`

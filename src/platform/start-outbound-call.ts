@@ -1,7 +1,11 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { SA } from '../search-attributes.ts';
-import { type OutboundCallInput, oneOffCallWorkflowId, outboundCallWorkflowType } from './contract.ts';
-import type { outboundCallWorkflow } from './outbound-workflow.ts';
+import {
+  type OutboundCallInput,
+  oneOffCallWorkflowId,
+  outboundCallWorkflowType,
+} from '../workflows/outbound/contract.ts';
+import type { outboundCallWorkflow } from '../workflows/outbound/outbound-workflow.ts';
+import { SA } from '../workflows/search-attributes.ts';
 
 /**
  * Starts a one-off outbound call (client side: the admin API, scripts). The caller's request id
