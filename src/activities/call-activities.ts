@@ -21,6 +21,8 @@ export interface StartCallInput {
   to: string;
   campaignId?: string;
   campaignContactId?: string;
+  /** Chosen by an outbound call; otherwise the number's owner answers. */
+  agentId?: string;
 }
 
 export interface StartedCall {
@@ -40,7 +42,9 @@ export function createCallActivities(deps: CallActivityDeps) {
     /** Records the call (idempotent by CallSid) with its agent and, when the number is valid, its customer. */
     async startCall(input: StartCallInput): Promise<StartedCall> {
       const agentNumber = input.direction === 'inbound' ? input.to : input.from;
-      const agentId = await findAgentId(deps.prisma, agentNumber);
+      const agentId = input.agentId
+        ? await requireAgent(deps.prisma, input.agentId)
+        : await findAgentId(deps.prisma, agentNumber);
       const phone = normalizePhone(input.direction === 'inbound' ? input.from : input.to);
       const customer = phone.ok
         ? await deps.prisma.customer.upsert({
@@ -119,6 +123,14 @@ export function createCallActivities(deps: CallActivityDeps) {
       await deps.callControl.transfer(input.callSid, input.to);
     },
   };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function requireAgent(prisma: PrismaClient, agentId: string): Promise<string> {
+  const agent = UUID.test(agentId) ? await prisma.agent.findUnique({ where: { id: agentId } }) : null;
+  if (!agent) throw ApplicationFailure.nonRetryable(`agent ${agentId} does not exist`, 'NoAgent');
+  return agent.id;
 }
 
 /** The agent that owns the number, else the default agent: a fresh install answers every call. */

@@ -1,10 +1,12 @@
 import os from 'node:os';
 import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import type { CallControl } from '../providers/ports.ts';
+import type { CallControl, OutboundDialer } from '../providers/ports.ts';
 import { createAppointmentActivities } from './appointment-activities.ts';
 import { createCallActivities } from './call-activities.ts';
 import { createCampaignActivities } from './campaign-activities.ts';
+import { createOptOutActivities } from './opt-out-activities.ts';
+import { createOutboundActivities } from './outbound-activities.ts';
 import { createRecordingActivities } from './recording-activities.ts';
 
 export interface ActivityDeps {
@@ -13,6 +15,10 @@ export interface ActivityDeps {
   callControl?: CallControl;
   /** Where Twilio posts recording status (the realtime node's /twilio/recording-status). */
   recordingStatusCallbackUrl?: string;
+  /** Places outbound calls (Twilio Calls.create); absent means dialing fails fast. */
+  dialer?: OutboundDialer;
+  /** The realtime node's public origin, for the webhooks of calls we place. */
+  publicBaseUrl?: string;
   now?: () => Date;
 }
 
@@ -23,6 +29,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createAppointmentActivities(deps),
     ...createRecordingActivities(deps),
     ...createCampaignActivities(deps),
+    ...createOutboundActivities(deps),
+    ...createOptOutActivities(deps),
     async readDatabaseTime(): Promise<string> {
       const rows = await deps.prisma.$queryRaw<{ now: Date }[]>`SELECT now() AS now`;
       const now = rows[0]?.now;

@@ -43,6 +43,12 @@ export interface CallWorkflowInput {
   maxDurationMs?: number;
   campaignId?: string;
   campaignContactId?: string;
+  /** Outbound: the agent the campaign or one-off call chose (else the caller id's owner). */
+  agentId?: string;
+  /** Outbound: prompt variables ({{name}} in the agent's prompt and greeting). */
+  variables?: Record<string, string>;
+  /** Outbound: the workflow that placed the call; told when the call closes. */
+  outboundWorkflowId?: string;
 }
 
 export type CallPhase = 'ringing' | 'live' | 'ending' | 'ended';
@@ -57,6 +63,8 @@ export interface CallState {
   endReason?: string;
   appointmentIds: string[];
   transferredTo?: string;
+  /** Prompt variables of an outbound call, for the media node to render the agent's greeting. */
+  variables?: Record<string, string>;
 }
 
 export const isoInstant = z.iso.datetime({ offset: true });
@@ -88,6 +96,11 @@ export const endCallArgs = z.strictObject({
   reason: z.string().max(200).optional(),
 });
 export type EndCallArgs = z.infer<typeof endCallArgs>;
+
+export const optOutArgs = z.strictObject({
+  reason: z.string().max(200).optional(),
+});
+export type OptOutArgs = z.infer<typeof optOutArgs>;
 
 /** What a tool returns to the LLM: a result, or a business refusal it can talk about. */
 export type ToolResult<T> = { ok: true; value: T } | { ok: false; error: string };

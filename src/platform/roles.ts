@@ -93,6 +93,8 @@ async function startWorkerRole(deps: RoleDeps): Promise<{ running: Promise<void>
         logger,
         callControl: deps.vendors.callControl,
         recordingStatusCallbackUrl: publicRequestUrl(deps.config.publicBaseUrl, RECORDING_STATUS_PATH),
+        dialer: deps.vendors.dialer,
+        publicBaseUrl: deps.config.publicBaseUrl,
       }),
       logger,
     }),

@@ -7,13 +7,21 @@ import { createDeepgramStt } from '../providers/deepgram/stt.ts';
 import { createDeepgramAuraTts } from '../providers/deepgram/tts-aura.ts';
 import { createElevenLabsTts } from '../providers/elevenlabs/tts.ts';
 import { createOpenAiLlm } from '../providers/openai/llm.ts';
-import type { CallControl, LanguageModel, SpeechToText, TextToSpeech } from '../providers/ports.ts';
+import type {
+  CallControl,
+  LanguageModel,
+  OutboundDialer,
+  SpeechToText,
+  TextToSpeech,
+} from '../providers/ports.ts';
 import { createFailoverTts } from '../providers/tts-failover.ts';
 import { createTwilioCallControl } from '../providers/twilio/call-control.ts';
+import { createTwilioDialer } from '../providers/twilio/dialer.ts';
 import { startSimDeepgram } from '../sim/deepgram/server.ts';
 import { startElevenLabsSim } from '../sim/elevenlabs/server.ts';
 import { startOpenAiSim } from '../sim/openai/server.ts';
-import { createSimTwilioRest } from '../sim/twilio/rest.ts';
+import { SimOutbound } from '../sim/twilio/outbound.ts';
+import { createSimCallRegistry, createSimTwilioRest } from '../sim/twilio/rest.ts';
 
 /**
  * The vendor adapters a deployment uses. Each vendor with a key configured is the real one; each
@@ -26,6 +34,7 @@ export interface Vendors {
   /** A fresh failover pair per call: the switch to the fallback is sticky for that call only. */
   tts(onSwitch?: () => void): TextToSpeech;
   callControl: CallControl;
+  dialer: OutboundDialer;
   twilio: { accountSid: string; authToken: string; restUrl?: string };
   simulated: string[];
   stop(): Promise<void>;
@@ -74,13 +83,33 @@ export async function provideVendors(config: Config, logger: Logger): Promise<Ve
   };
   if (!twilio.accountSid || !twilio.authToken) {
     const authToken = randomBytes(16).toString('hex');
+    const registry = createSimCallRegistry(SIM_ACCOUNT_SID);
+    // Simulated callees pick up, say hello and hang up when the agent has spoken.
+    const outbound = new SimOutbound({
+      accountSid: SIM_ACCOUNT_SID,
+      authToken,
+      registry,
+      logger: log('sim-twilio-outbound'),
+      defaultScenario: {
+        kind: 'answer',
+        script: [
+          { say: 'Hello?', afterAgentSilenceMs: 600 },
+          { hangUp: true, afterAgentSilenceMs: 1500 },
+        ],
+      },
+    });
     const sim = await createSimTwilioRest({
       accountSid: SIM_ACCOUNT_SID,
       authToken,
+      registry,
+      outbound,
       logger: log('sim-twilio'),
     });
     const restUrl = await sim.listen();
-    stops.push(() => sim.close());
+    stops.push(async () => {
+      await sim.close();
+      await outbound.close();
+    });
     twilio = { accountSid: SIM_ACCOUNT_SID, authToken, restUrl };
     simulated.push('twilio');
     const file = path.join(config.dataDir, SIM_TWILIO_FILE);
@@ -97,15 +126,16 @@ export async function provideVendors(config: Config, logger: Logger): Promise<Ve
     },
     logger,
   );
-  const callControl = createTwilioCallControl({
+  const twilioOptions = {
     accountSid: twilio.accountSid as string,
     authToken: twilio.authToken as string,
     baseUrl: twilio.restUrl,
     logger: log('twilio'),
-  });
+  };
   return {
     ...voice,
-    callControl,
+    callControl: createTwilioCallControl(twilioOptions),
+    dialer: createTwilioDialer(twilioOptions),
     twilio: {
       accountSid: twilio.accountSid as string,
       authToken: twilio.authToken as string,

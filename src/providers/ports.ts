@@ -137,3 +137,41 @@ export interface CallControl {
   /** Replaces the call's TwiML with a <Dial> to `to` (a human), ending the media stream. */
   transfer(callSid: string, to: string): Promise<void>;
 }
+
+// ---- Telephony: placing outbound calls ----
+
+export interface DialRequest {
+  to: string;
+  from: string;
+  /** TwiML URL Twilio fetches when the callee answers (our voice webhook). */
+  voiceUrl: string;
+  /** Receives initiated / ringing / answered / completed progress callbacks. */
+  statusCallbackUrl: string;
+  /** Asynchronous answering-machine detection posts its verdict here; unset means no AMD. */
+  amdCallbackUrl?: string;
+  /** Seconds to let the phone ring before Twilio gives up with no-answer. */
+  ringTimeoutSec: number;
+}
+
+/** Twilio refused to place the call for a reason retrying cannot fix (bad number, caller id). */
+export interface DialRefusal {
+  code?: number;
+  message: string;
+  kind: 'invalid_number' | 'failed';
+}
+
+export type DialOutcome = { placed: true; callSid: string } | { placed: false; refusal: DialRefusal };
+
+export interface PlacedCall {
+  sid: string;
+  status: CallStatus;
+  createdAt: Date;
+}
+
+export interface OutboundDialer {
+  dial(request: DialRequest): Promise<DialOutcome>;
+  /** Recent outbound calls from `from` to `to`, newest first: how a retried dial finds its call. */
+  findRecentCalls(query: { to: string; from: string; since: Date }): Promise<PlacedCall[]>;
+  /** Replaces the live call's TwiML: speak `text`, then hang up (a voicemail message). */
+  sayAndHangUp(callSid: string, text: string): Promise<void>;
+}

@@ -37,7 +37,8 @@ export function createCallFactory(deps: CallFactoryDeps) {
     const customer = state.customerId
       ? await deps.prisma.customer.findUnique({ where: { id: state.customerId } })
       : null;
-    const vars = { customer_name: customer?.name, business_name: deps.businessName };
+    // An outbound call's own variables (campaign + contact) come first.
+    const vars = { customer_name: customer?.name, business_name: deps.businessName, ...state.variables };
     const fallbacks = { customer_name: 'the caller', business_name: 'our office' };
     const logger = deps.logger.child({ callSid: stream.callSid, workflowId: callWorkflowId(stream.callSid) });
     const turns = createTurnWriter(deps.prisma, state.callId as string, logger);

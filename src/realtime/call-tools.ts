@@ -36,6 +36,7 @@ export function createCallTools(deps: CallToolsDeps): ToolExecutor {
     cancelAppointment: contract.cancelAppointmentUpdate,
     transferToHuman: contract.transferToHumanUpdate,
     endCall: contract.endCallUpdate,
+    optOut: contract.optOutUpdate,
   } as const;
 
   async function run(call: ToolCall, args: Record<string, unknown>): Promise<ToolOutcome> {
@@ -50,7 +51,8 @@ export function createCallTools(deps: CallToolsDeps): ToolExecutor {
     })) as { ok: boolean; error?: string; value?: unknown };
     return {
       content: JSON.stringify(result),
-      endCall: call.name === 'endCall' && result.ok,
+      // An opt-out ends the call too: the model's goodbye is spoken, then the line is closed.
+      endCall: (call.name === 'endCall' || call.name === 'optOut') && result.ok,
       transferred: call.name === 'transferToHuman' && result.ok,
     };
   }

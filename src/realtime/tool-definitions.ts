@@ -3,6 +3,7 @@ import {
   bookAppointmentArgs,
   cancelAppointmentArgs,
   endCallArgs,
+  optOutArgs,
   rescheduleAppointmentArgs,
   transferArgs,
 } from '../domain/call.ts';
@@ -44,6 +45,12 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
     name: 'transferToHuman',
     description: 'Transfer the caller to a human colleague when asked or when you cannot help.',
     parameters: schema(transferArgs),
+  },
+  {
+    name: 'optOut',
+    description:
+      'The caller asked not to be called again (e.g. "stop calling me"): record it, then say a short polite goodbye.',
+    parameters: schema(optOutArgs),
   },
   {
     name: 'endCall',

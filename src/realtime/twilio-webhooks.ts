@@ -9,6 +9,7 @@ import { connectStreamTwiml } from '../providers/twilio/twiml.ts';
 import type { callWorkflow } from '../workflows/call/call-workflow.ts';
 import { callStatusSignal, callWorkflowId } from '../workflows/call/contract.ts';
 import type { StreamTokens } from './media/stream-token.ts';
+import { outboundCallFields, outboundWebhooks } from './outbound-webhooks.ts';
 
 export interface TwilioWebhookDeps {
   client: Client;
@@ -56,12 +57,16 @@ const SEEN_STATUS_LIMIT = 10_000;
 export async function twilioWebhooks(app: FastifyInstance, deps: TwilioWebhookDeps): Promise<void> {
   const seenStatuses = new Set<string>();
   app.addHook('preHandler', async (req, reply) => rejectUnsigned(req, reply, deps));
+  await outboundWebhooks(app, deps);
 
   app.post('/twilio/voice', async (req, reply) => {
     const params = voiceParams.safeParse(req.body);
     if (!params.success)
       return reply.code(400).send({ error: { status: 400, message: 'missing call fields' } });
     const { CallSid, From, To, Direction } = params.data;
+    const outbound = Direction?.startsWith('outbound') ?? false;
+    // A call we placed: its dial workflow says which agent speaks and with which variables.
+    const dialed = outbound ? await outboundCallFields(deps.client, req.query, req.log) : {};
     await deps.client.workflow.start<typeof callWorkflow>('callWorkflow', {
       taskQueue: deps.taskQueue,
       workflowId: callWorkflowId(CallSid),
@@ -70,9 +75,10 @@ export async function twilioWebhooks(app: FastifyInstance, deps: TwilioWebhookDe
       args: [
         {
           callSid: CallSid,
-          direction: Direction?.startsWith('outbound') ? 'outbound' : 'inbound',
+          direction: outbound ? 'outbound' : 'inbound',
           from: From,
           to: To,
+          ...dialed,
           transferTo: deps.transferTo,
           mediaHeartbeatTimeoutMs: deps.mediaHeartbeatTimeoutMs,
         },

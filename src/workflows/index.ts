@@ -1,4 +1,5 @@
 // The worker bundles this file: every workflow Switchboard runs is exported from here.
 export { callWorkflow } from './call/call-workflow.ts';
 export { campaignWorkflow } from './campaign/campaign-workflow.ts';
+export { outboundCallWorkflow } from './outbound/outbound-workflow.ts';
 export { systemCheck } from './system-check.ts';

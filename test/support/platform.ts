@@ -7,7 +7,7 @@ import { createPrisma, type PrismaClient } from '../../src/db/client.ts';
 import { applyMigrations } from '../../src/db/migrator.ts';
 import { createLogger } from '../../src/logger.ts';
 import { MIGRATIONS_DIR } from '../../src/platform/database-deps.ts';
-import type { CallControl } from '../../src/providers/ports.ts';
+import type { CallControl, OutboundDialer } from '../../src/providers/ports.ts';
 import { installTemporalRuntime } from '../../src/worker.ts';
 import { createTestDatabase } from './database.ts';
 
@@ -27,6 +27,9 @@ export interface TestPlatform {
 
 export async function startTestPlatform(options: {
   callControl?: CallControl;
+  dialer?: OutboundDialer;
+  /** Where the worker tells Twilio to send the webhooks of calls it places. */
+  publicBaseUrl?: string;
   name: string;
   /** Where recording status callbacks go; defaults to an address nothing listens on. */
   recordingStatusCallbackUrl?: string;
@@ -45,6 +48,8 @@ export async function startTestPlatform(options: {
     callControl: options.callControl,
     recordingStatusCallbackUrl:
       options.recordingStatusCallbackUrl ?? 'https://switchboard.test/twilio/recording-status',
+    dialer: options.dialer,
+    publicBaseUrl: options.publicBaseUrl,
   });
   const worker = await Worker.create({
     connection: native,

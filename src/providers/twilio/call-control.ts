@@ -86,12 +86,17 @@ function toRecordingInfo(recording: { sid: string; uri: string; status: string }
   return { sid: recording.sid, url: `https://api.twilio.com${path}`, status: recording.status };
 }
 
-export function createTwilioCallControl(options: TwilioCallControlOptions): CallControl {
+/** The official SDK client, aimed at `baseUrl` when one is given. */
+export function createTwilioRestClient(options: TwilioCallControlOptions) {
   const timeout = options.timeoutMs ?? 10_000;
   const httpClient = options.baseUrl
     ? new OriginRewritingClient(options.baseUrl, { timeout })
     : new twilio.RequestClient({ timeout });
-  const client = twilio(options.accountSid, options.authToken, { httpClient });
+  return twilio(options.accountSid, options.authToken, { httpClient });
+}
+
+export function createTwilioCallControl(options: TwilioCallControlOptions): CallControl {
+  const client = createTwilioRestClient(options);
   const log = options.logger.child({ provider: PROVIDER });
 
   async function run<T>(action: string, callSid: string, fn: () => Promise<T>): Promise<T> {

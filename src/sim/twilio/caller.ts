@@ -33,6 +33,8 @@ export interface PlaceSimCallOptions {
   stepTimeoutMs?: number;
   /** Speaking rate of the synthetic voice. */
   msPerChar?: number;
+  /** An answered outbound call fetches its TwiML as `outbound-api` / `in-progress`. */
+  direction?: 'inbound' | 'outbound-api';
 }
 
 export interface SimCallHandle {
@@ -52,8 +54,8 @@ function webhookParams(options: PlaceSimCallOptions, callSid: string): Record<st
     To: options.to,
     Caller: options.from,
     Called: options.to,
-    CallStatus: 'ringing',
-    Direction: 'inbound',
+    CallStatus: options.direction === 'outbound-api' ? 'in-progress' : 'ringing',
+    Direction: options.direction ?? 'inbound',
     ApiVersion: '2010-04-01',
   };
 }
@@ -88,12 +90,15 @@ export function placeSimCall(options: PlaceSimCallOptions): SimCallHandle {
   const callSid = options.callSid ?? newSid('CA');
   const timeline = newTimeline(callSid, newSid('MZ'));
   const log = options.logger.child({ sim: 'twilio-caller', callSid });
-  options.registry?.registerCall({
-    sid: callSid,
-    from: options.from,
-    to: options.to,
-    accountSid: options.accountSid,
-  });
+  // An outbound call was registered by Calls.create already.
+  if (!options.registry?.get(callSid)) {
+    options.registry?.registerCall({
+      sid: callSid,
+      from: options.from,
+      to: options.to,
+      accountSid: options.accountSid,
+    });
+  }
   let session: StreamSession | undefined;
   let hungUpEarly = false;
 

@@ -29,6 +29,8 @@ export interface SimCall {
   endedAt?: Date;
   /** Inline TwiML last set through the REST API (a transfer puts a <Dial> here). */
   twiml?: string;
+  /** Answering-machine detection's verdict (`human`, `machine_end_beep`, ...). */
+  answeredBy?: string;
 }
 
 export interface SimCallUpdate {
@@ -42,6 +44,8 @@ export interface SimCallUpdate {
 export interface SimCallRegistry {
   registerCall(call: Partial<SimCall> & Pick<SimCall, 'from' | 'to'>): SimCall;
   get(sid: string): SimCall | undefined;
+  /** Every call, oldest first. */
+  all(): SimCall[];
   setStatus(sid: string, status: CallStatus): SimCall;
   /** Every accepted REST update, in order, for tests to assert on. */
   readonly updates: readonly SimCallUpdate[];
@@ -86,6 +90,7 @@ export function createSimCallRegistry(accountSid: string): SimCallRegistry & {
       return call;
     },
     get: (sid) => calls.get(sid),
+    all: () => [...calls.values()],
     setStatus,
     updates,
     onUpdate(listener) {
@@ -126,7 +131,7 @@ export function callJson(call: SimCall) {
     to_formatted: call.to,
     status: call.status,
     direction: call.direction,
-    answered_by: null,
+    answered_by: call.answeredBy ?? null,
     api_version: '2010-04-01',
     date_created: call.createdAt.toUTCString(),
     date_updated: new Date().toUTCString(),
@@ -140,11 +145,17 @@ export function callJson(call: SimCall) {
   };
 }
 
+/** Answers Calls.create (outbound dialing); see ./outbound.ts. Without one, creates get 405. */
+export interface SimCallCreator {
+  create(params: Record<string, string | string[]>): Promise<{ status: number; body: object }>;
+}
+
 export interface SimTwilioRestOptions {
   accountSid: string;
   authToken: string;
   logger: Logger;
   registry?: ReturnType<typeof createSimCallRegistry>;
+  outbound?: SimCallCreator;
 }
 
 export interface SimTwilioRest {
@@ -185,6 +196,23 @@ export async function createSimTwilioRest(options: SimTwilioRestOptions): Promis
     return undefined;
   }
 
+  const listPath = '/2010-04-01/Accounts/:sid/Calls.json';
+  type ListRoute = FastifyRequest<{ Params: { sid: string }; Querystring: Record<string, string> }>;
+  app.post(listPath, async (request: ListRoute, reply) => {
+    if (request.params.sid !== options.accountSid)
+      return reply.code(404).send(errorBody(404, 20404, 'Not found'));
+    if (!options.outbound) return reply.code(405).send(errorBody(405, 20004, 'Method not allowed'));
+    const { status, body } = await options.outbound.create(
+      (request.body ?? {}) as Record<string, string | string[]>,
+    );
+    return reply.code(status).send(body);
+  });
+  app.get(listPath, async (request: ListRoute, reply) => {
+    if (request.params.sid !== options.accountSid)
+      return reply.code(404).send(errorBody(404, 20404, 'Not found'));
+    return listCalls(registry.all(), request.params.sid, request.query);
+  });
+
   const path = '/2010-04-01/Accounts/:sid/Calls/:callSid.json';
   app.get(path, async (request: CallRoute, reply) => {
     const call = findCall(request, reply);
@@ -219,5 +247,29 @@ export async function createSimTwilioRest(options: SimTwilioRestOptions): Promis
       return `http://127.0.0.1:${address.port}`;
     },
     close: () => app.close(),
+  };
+}
+
+/** Calls.list: filters by To, From and Status, newest first, one page of PageSize (default 50). */
+function listCalls(calls: SimCall[], accountSid: string, query: Record<string, string>) {
+  const pageSize = Math.min(1000, Math.max(1, Number(query.PageSize ?? 50) || 50));
+  const matching = calls
+    .filter((c) => c.accountSid === accountSid)
+    .filter((c) => query.To === undefined || c.to === query.To)
+    .filter((c) => query.From === undefined || c.from === query.From)
+    .filter((c) => query.Status === undefined || c.status === query.Status)
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+    .slice(0, pageSize);
+  const uri = `/2010-04-01/Accounts/${accountSid}/Calls.json?PageSize=${pageSize}&Page=0`;
+  return {
+    calls: matching.map(callJson),
+    end: Math.max(0, matching.length - 1),
+    first_page_uri: uri,
+    next_page_uri: null,
+    page: 0,
+    page_size: pageSize,
+    previous_page_uri: null,
+    start: 0,
+    uri,
   };
 }

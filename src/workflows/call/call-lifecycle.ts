@@ -21,6 +21,8 @@ export class CallLifecycle {
   /** The call was answered (media flowed or Twilio said in-progress), even if it ended at once. */
   answered = false;
   endRequestedAt?: number;
+  /** Outbound prompt variables, handed to the media node through the state query. */
+  variables?: Record<string, string>;
 
   constructor(readonly callSid: string) {}
 
@@ -74,6 +76,7 @@ export class CallLifecycle {
       endReason: this.end?.reason,
       appointmentIds: [...this.appointmentIds],
       transferredTo: this.transferredTo,
+      ...(this.variables ? { variables: { ...this.variables } } : {}),
     };
   }
 }

@@ -1,6 +1,7 @@
 import {
   allHandlersFinished,
   condition,
+  getExternalWorkflowHandle,
   log,
   proxyActivities,
   proxyLocalActivities,
@@ -10,9 +11,11 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 import { type CallState, type CallWorkflowInput, isTerminalStatus } from '../../domain/call.ts';
+import { outboundCallEndedSignal } from '../outbound/contract.ts';
 import { SA } from '../search-attributes.ts';
 import { CallLifecycle } from './call-lifecycle.ts';
 import * as contract from './contract.ts';
+import { registerOptOutUpdate } from './opt-out-update.ts';
 import { registerToolUpdates } from './tool-updates.ts';
 
 const acts = proxyActivities<Activities>({
@@ -54,6 +57,7 @@ const GOODBYE_GRACE_MS = 30_000;
  */
 export async function callWorkflow(input: CallWorkflowInput & { transferTo?: string }): Promise<CallState> {
   const call = new CallLifecycle(input.callSid);
+  call.variables = input.variables;
   setHandler(contract.callStatusSignal, ({ status }) => call.onStatus(status));
   setHandler(contract.mediaStartedSignal, () => call.onMediaStarted());
   setHandler(contract.mediaHeartbeatSignal, () => {
@@ -62,6 +66,7 @@ export async function callWorkflow(input: CallWorkflowInput & { transferTo?: str
   setHandler(contract.mediaStoppedSignal, ({ reason }) => call.onMediaStopped(reason));
   setHandler(contract.callStateQuery, () => call.snapshot());
   registerToolUpdates(call, toolActs, input.transferTo);
+  registerOptOutUpdate(call, acts);
 
   const started = await acts.startCall({ ...input, workflowId: workflowInfo().workflowId });
   Object.assign(call, { callId: started.callId, customerId: started.customerId, agentId: started.agentId });
@@ -92,8 +97,21 @@ export async function callWorkflow(input: CallWorkflowInput & { transferTo?: str
   });
   call.phase = 'ended';
   upsertSearchAttributes([{ key: SA.callOutcome, value: call.outcome() }]);
+  if (input.outboundWorkflowId) await tellOutboundWorkflow(input.outboundWorkflowId, call);
   await condition(allHandlersFinished);
   return call.snapshot();
+}
+
+/** The workflow that placed this call follows it to its end; a finished one needs no news. */
+async function tellOutboundWorkflow(workflowId: string, call: CallLifecycle): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(workflowId).signal(outboundCallEndedSignal, {
+      callSid: call.callSid,
+      outcome: call.outcome(),
+    });
+  } catch {
+    // Not found or already closed: it settled the dial from Twilio's own status.
+  }
 }
 
 /** Waits for the call to end while the media node keeps signalling that it serves it. */

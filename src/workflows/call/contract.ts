@@ -5,6 +5,7 @@ import type {
   CallState,
   CancelAppointmentArgs,
   EndCallArgs,
+  OptOutArgs,
   RescheduleAppointmentArgs,
   ToolResult,
   TransferArgs,
@@ -45,3 +46,5 @@ export const transferToHumanUpdate = defineUpdate<ToolResult<{ to: string }>, [T
   'transferToHuman',
 );
 export const endCallUpdate = defineUpdate<ToolResult<{ ending: true }>, [EndCallArgs]>('endCall');
+/** The caller asked not to be called again: do-not-call list, no retries, polite goodbye. */
+export const optOutUpdate = defineUpdate<ToolResult<{ optedOut: true }>, [OptOutArgs]>('optOut');

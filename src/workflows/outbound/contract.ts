@@ -1,4 +1,6 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { DialDisposition } from '../../db/enums.ts';
+import type { TwilioCallStatus } from '../../domain/call.ts';
 
 /**
  * Outbound call messages. A campaign dials each contact attempt as a child with a deterministic
@@ -24,6 +26,10 @@ export interface OutboundCallInput {
   /** Prompt variables for the agent (campaign variables merged with the contact's). */
   variables?: Record<string, string>;
   voicemail?: { action: VoicemailAction; message?: string };
+  /** Seconds to ring before Twilio reports no-answer (default 30). */
+  ringTimeoutSec?: number;
+  /** Answering-machine detection (default on): needed to tell voicemail from a person. */
+  machineDetection?: boolean;
 }
 
 export interface OutboundCallResult {
@@ -32,3 +38,28 @@ export interface OutboundCallResult {
   /** Why the call did not connect (Twilio error code or message), for the attempt record. */
   detail?: string;
 }
+
+/** Twilio's progress callback for the dialed call (initiated, ringing, in-progress, terminal). */
+export const dialStatusSignal =
+  defineSignal<[{ callSid: string; status: TwilioCallStatus; sequence?: number }]>('dialStatus');
+/** Asynchronous answering-machine detection's verdict (`human`, `machine_end_beep`, ...). */
+export const answeredBySignal = defineSignal<[{ callSid: string; answeredBy: string }]>('answeredBy');
+/** Sent by the answered call's own workflow (`call:<CallSid>`) when it has closed the call. */
+export const outboundCallEndedSignal =
+  defineSignal<[{ callSid: string; outcome: string }]>('outboundCallEnded');
+
+/** What the voice webhook needs to start the answered call's workflow. */
+export interface DialContext {
+  agentId?: string;
+  campaignId?: string;
+  contactId?: string;
+  variables?: Record<string, string>;
+}
+export const dialContextQuery = defineQuery<DialContext>('dialContext');
+
+export type DialPhase = 'claiming' | 'dialing' | 'ringing' | 'live' | 'voicemail' | 'done';
+export const dialStateQuery = defineQuery<{
+  phase: DialPhase;
+  callSid?: string;
+  disposition?: DialDisposition;
+}>('dialState');

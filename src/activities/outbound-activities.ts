@@ -1,0 +1,196 @@
+import { ApplicationFailure, activityInfo } from '@temporalio/activity';
+import type { PrismaClient } from '../db/client.ts';
+import type { DialDisposition } from '../db/enums.ts';
+import { ProviderError } from '../domain/errors.ts';
+import { isE164 } from '../domain/phone.ts';
+import type { Logger } from '../logger.ts';
+import type { OutboundDialer } from '../providers/ports.ts';
+
+export interface OutboundActivityDeps {
+  prisma: PrismaClient;
+  logger: Logger;
+  /** Twilio Calls.create; absent when no telephony is configured (dialing then fails fast). */
+  dialer?: OutboundDialer;
+  /** The realtime node's public origin: Twilio fetches TwiML and posts progress there. */
+  publicBaseUrl?: string;
+  now?: () => Date;
+}
+
+export interface ClaimedDial {
+  /** When the attempt was first claimed; a retried dial looks for calls placed since then. */
+  claimedAt: string;
+  callSid?: string;
+  disposition?: DialDisposition;
+}
+
+export interface PlaceDialInput {
+  workflowId: string;
+  to: string;
+  from: string;
+  contactId?: string;
+  attempt?: number;
+  claimedAt: string;
+  machineDetection: boolean;
+  ringTimeoutSec: number;
+}
+
+export interface DialPlaced {
+  callSid?: string;
+  /** Set when no call was placed: the number is refused, on the do-not-call list, or invalid. */
+  disposition?: DialDisposition;
+  detail?: string;
+  /** The call was found at Twilio by a retried dial rather than placed by this attempt. */
+  reconciled?: boolean;
+}
+
+/**
+ * Twilio stamps calls with whole seconds and its clock is not ours: a retried dial searches from
+ * this long before the claim so the call it placed is never missed.
+ */
+const RECONCILE_SKEW_MS = 120_000;
+
+export function createOutboundActivities(deps: OutboundActivityDeps) {
+  const now = deps.now ?? (() => new Date());
+  const { prisma } = deps;
+
+  /** The CallSid goes on the claimed attempt once; the unique index refuses another attempt's call. */
+  async function storeCallSid(input: PlaceDialInput, callSid: string): Promise<void> {
+    if (!input.contactId) return;
+    await prisma.dialAttempt.updateMany({
+      where: { contactId: input.contactId, attempt: input.attempt, callSid: null },
+      data: { callSid },
+    });
+  }
+
+  /** After a crash between Twilio accepting and the CallSid being stored: find that call. */
+  async function reconcile(input: PlaceDialInput, dialer: OutboundDialer): Promise<string | undefined> {
+    const since = new Date(Date.parse(input.claimedAt) - RECONCILE_SKEW_MS);
+    const calls = await dialer.findRecentCalls({ to: input.to, from: input.from, since });
+    const owned = await prisma.dialAttempt.findMany({
+      where: { callSid: { in: calls.map((c) => c.sid) } },
+      select: { callSid: true },
+    });
+    const taken = new Set(owned.map((o) => o.callSid));
+    const mine = calls.filter((c) => !taken.has(c.sid)).sort((a, b) => +a.createdAt - +b.createdAt)[0];
+    return mine?.sid;
+  }
+
+  return {
+    /** Claims (contact, attempt) before anything is dialed; a second claim returns the first. */
+    async claimDial(input: { contactId?: string; attempt?: number }): Promise<ClaimedDial> {
+      if (!input.contactId) return { claimedAt: now().toISOString() };
+      const attempt = input.attempt ?? 1;
+      if (!Number.isInteger(attempt) || attempt < 1) {
+        throw ApplicationFailure.nonRetryable(
+          `attempt must be a positive integer, got ${attempt}`,
+          'BadInput',
+        );
+      }
+      const contact = await prisma.campaignContact.findUnique({ where: { id: input.contactId } });
+      if (!contact) throw ApplicationFailure.nonRetryable('no such campaign contact', 'UnknownContact');
+      const row = await prisma.dialAttempt.upsert({
+        where: { contactId_attempt: { contactId: input.contactId, attempt } },
+        create: { contactId: input.contactId, attempt, claimedAt: now() },
+        update: {},
+      });
+      return {
+        claimedAt: row.claimedAt.toISOString(),
+        callSid: row.callSid ?? undefined,
+        disposition: row.disposition ?? undefined,
+      };
+    },
+
+    /**
+     * The last gate before Twilio: number format and the do-not-call list, then exactly one call.
+     * A retry (the previous try may have died after Twilio accepted) first looks the call up.
+     */
+    async placeDial(input: PlaceDialInput): Promise<DialPlaced> {
+      if (input.contactId) {
+        const row = await prisma.dialAttempt.findUnique({
+          where: { contactId_attempt: { contactId: input.contactId, attempt: input.attempt ?? 1 } },
+        });
+        if (row?.callSid) return { callSid: row.callSid, reconciled: true };
+      }
+      if (!isE164(input.to)) return { disposition: 'invalid_number', detail: 'not a valid E.164 number' };
+      const blocked = await prisma.doNotCallEntry.findUnique({ where: { phone: input.to } });
+      if (blocked)
+        return { disposition: 'do_not_call', detail: `on the do-not-call list (${blocked.source})` };
+      const { dialer, publicBaseUrl } = deps;
+      if (!dialer || !publicBaseUrl) {
+        throw ApplicationFailure.nonRetryable(
+          'no telephony account is configured for dialing',
+          'NoTelephony',
+        );
+      }
+      if (activityInfo().attempt > 1) {
+        const found = await reconcile(input, dialer);
+        if (found) {
+          deps.logger.warn({ workflowId: input.workflowId, callSid: found }, 'retried dial found its call');
+          await storeCallSid(input, found);
+          return { callSid: found, reconciled: true };
+        }
+      }
+      const base = publicBaseUrl.replace(/\/+$/, '');
+      const dial = `dial=${encodeURIComponent(input.workflowId)}`;
+      const outcome = await nonRetryableIfPermanent(() =>
+        dialer.dial({
+          to: input.to,
+          from: input.from,
+          voiceUrl: `${base}/twilio/voice?${dial}`,
+          statusCallbackUrl: `${base}/twilio/outbound/status?${dial}`,
+          amdCallbackUrl: input.machineDetection ? `${base}/twilio/outbound/amd?${dial}` : undefined,
+          ringTimeoutSec: input.ringTimeoutSec,
+        }),
+      );
+      if (!outcome.placed) {
+        const code = outcome.refusal.code ? `twilio ${outcome.refusal.code}: ` : '';
+        return { disposition: outcome.refusal.kind, detail: `${code}${outcome.refusal.message}` };
+      }
+      await storeCallSid(input, outcome.callSid);
+      return { callSid: outcome.callSid };
+    },
+
+    /** Records the attempt's outcome once, and the contact's attempts and latest disposition. */
+    async recordDialOutcome(input: {
+      contactId?: string;
+      attempt?: number;
+      disposition: DialDisposition;
+      callSid?: string;
+    }): Promise<void> {
+      if (!input.contactId) return;
+      const attempt = input.attempt ?? 1;
+      await prisma.dialAttempt.updateMany({
+        where: { contactId: input.contactId, attempt, finishedAt: null },
+        data: { disposition: input.disposition, finishedAt: now() },
+      });
+      await prisma.campaignContact.updateMany({
+        where: { id: input.contactId, attempts: { lt: attempt } },
+        data: { attempts: attempt },
+      });
+      // An opt-out during the call already set do_not_call; "answered" must not hide it.
+      await prisma.campaignContact.updateMany({
+        where: { id: input.contactId, OR: [{ disposition: null }, { disposition: { not: 'do_not_call' } }] },
+        data: { disposition: input.disposition },
+      });
+    },
+
+    async leaveVoicemail(input: { callSid: string; message: string }): Promise<void> {
+      if (!deps.dialer) {
+        throw ApplicationFailure.nonRetryable('no telephony account is configured', 'NoTelephony');
+      }
+      await deps.dialer.sayAndHangUp(input.callSid, input.message);
+    },
+  };
+}
+
+/** Auth and malformed-request failures will fail again: stop retrying; outages stay retryable. */
+async function nonRetryableIfPermanent<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof ProviderError && !error.retryable) {
+      throw ApplicationFailure.nonRetryable(error.message, `Telephony_${error.kind}`);
+    }
+    throw error;
+  }
+}

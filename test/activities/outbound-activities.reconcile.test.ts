@@ -1,0 +1,121 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createOutboundActivities,
+  type DialPlaced,
+  type PlaceDialInput,
+} from '../../src/activities/outbound-activities.ts';
+import { createPrisma, type PrismaClient } from '../../src/db/client.ts';
+import { applyMigrations } from '../../src/db/migrator.ts';
+import { createLogger } from '../../src/logger.ts';
+import { MIGRATIONS_DIR } from '../../src/platform/database-deps.ts';
+import { createTwilioDialer } from '../../src/providers/twilio/dialer.ts';
+import { SimOutbound } from '../../src/sim/twilio/outbound.ts';
+import { createSimCallRegistry, createSimTwilioRest, type SimTwilioRest } from '../../src/sim/twilio/rest.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+
+const ACCOUNT_SID = `AC${'4'.repeat(32)}`;
+const AUTH_TOKEN = 'reconcile-auth-token-0123456789a';
+const FROM = '+14155550100';
+const logger = createLogger('silent');
+
+/**
+ * The dial activity's retry path, run as Temporal would run a second attempt: it must find the
+ * call its crashed first attempt placed, must not mistake another attempt's call for it, and must
+ * dial when the first attempt died before reaching Twilio.
+ */
+describe('dial activity: a retried attempt reconciles with Twilio', () => {
+  let db: TestDatabase;
+  let prisma: PrismaClient;
+  let rest: SimTwilioRest;
+  const registry = createSimCallRegistry(ACCOUNT_SID);
+  // Nobody answers; progress callbacks are not asked for here.
+  const sim = new SimOutbound({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, logger, registry });
+  let acts: ReturnType<typeof createOutboundActivities>;
+  let contactId: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await applyMigrations({ connectionString: db.url, migrationsDir: MIGRATIONS_DIR, logger });
+    prisma = createPrisma({ connectionString: db.url, poolMax: 2 });
+    rest = await createSimTwilioRest({
+      accountSid: ACCOUNT_SID,
+      authToken: AUTH_TOKEN,
+      logger,
+      registry,
+      outbound: sim,
+    });
+    const dialer = createTwilioDialer({
+      accountSid: ACCOUNT_SID,
+      authToken: AUTH_TOKEN,
+      baseUrl: await rest.listen(),
+      logger,
+    });
+    acts = createOutboundActivities({ prisma, logger, dialer, publicBaseUrl: 'http://127.0.0.1:9' });
+    const agent = await prisma.agent.create({
+      data: { name: 'a', systemPrompt: 'p', greeting: 'g', voice: 'v', ttsModel: 't', sttModel: 's' },
+    });
+    const campaign = await prisma.campaign.create({ data: { name: 'c', agentId: agent.id, callerId: FROM } });
+    const contact = await prisma.campaignContact.create({
+      data: { campaignId: campaign.id, phone: '+14155555001', timeZone: 'UTC' },
+    });
+    contactId = contact.id;
+  });
+  afterAll(async () => {
+    await sim.close();
+    await rest?.close();
+    await prisma?.$disconnect();
+    await db?.drop();
+  });
+
+  const input = (to: string, attempt: number, claimedAt: string): PlaceDialInput => ({
+    workflowId: `dial:${contactId}:${attempt}`,
+    to,
+    from: FROM,
+    contactId,
+    attempt,
+    claimedAt,
+    machineDetection: false,
+    ringTimeoutSec: 5,
+  });
+  const retry = () => new MockActivityEnvironment({ attempt: 2 });
+
+  it('adopts the call its first try placed instead of dialing again', async () => {
+    const claim = await acts.claimDial({ contactId, attempt: 1 });
+    // The first try's Calls.create reached Twilio; its worker died before storing the CallSid.
+    const placed = registry.registerCall({
+      from: FROM,
+      to: '+14155555001',
+      direction: 'outbound-api',
+      status: 'ringing',
+    });
+    const result = await retry().run(acts.placeDial, input('+14155555001', 1, claim.claimedAt));
+    expect(result).toEqual({ callSid: placed.sid, reconciled: true });
+    expect(sim.dialCount('+14155555001')).toBe(0);
+    const row = await prisma.dialAttempt.findUniqueOrThrow({
+      where: { contactId_attempt: { contactId, attempt: 1 } },
+    });
+    expect(row.callSid).toBe(placed.sid);
+  });
+
+  it("never takes an earlier attempt's call for its own", async () => {
+    await acts.recordDialOutcome({ contactId, attempt: 1, disposition: 'no_answer' });
+    const claim = await acts.claimDial({ contactId, attempt: 2 });
+    const result: DialPlaced = await retry().run(acts.placeDial, input('+14155555001', 2, claim.claimedAt));
+    expect(result.reconciled).toBeUndefined();
+    expect(sim.dialCount('+14155555001')).toBe(1);
+    const rows = await prisma.dialAttempt.findMany({ where: { contactId }, orderBy: { attempt: 'asc' } });
+    expect(rows.map((r) => r.callSid)).toEqual([expect.any(String), result.callSid]);
+    expect(new Set(rows.map((r) => r.callSid)).size).toBe(2);
+  });
+
+  it('returns the stored CallSid when the first try got as far as storing it', async () => {
+    const claim = await acts.claimDial({ contactId, attempt: 2 });
+    const stored = await prisma.dialAttempt.findUniqueOrThrow({
+      where: { contactId_attempt: { contactId, attempt: 2 } },
+    });
+    const result: DialPlaced = await retry().run(acts.placeDial, input('+14155555001', 2, claim.claimedAt));
+    expect(result).toEqual({ callSid: stored.callSid, reconciled: true });
+    expect(sim.dialCount('+14155555001')).toBe(1);
+  });
+});
