@@ -86,7 +86,17 @@ async function startWorkerRole(deps: RoleDeps): Promise<{ running: Promise<void>
       connection: native,
       namespace: deps.namespace,
       taskQueue: deps.config.temporal.taskQueue,
-      activities: createActivities({ prisma: deps.prisma, logger, callControl: deps.vendors.callControl }),
+      activities: createActivities({
+        prisma: deps.prisma,
+        logger,
+        callControl: deps.vendors.callControl,
+        callAnalyzer: deps.vendors.callAnalyzer,
+        analysis: {
+          fields: deps.config.postCall.analysisFields,
+          maxAnswerAttempts: deps.config.postCall.maxAnswerAttempts,
+        },
+        crm: deps.vendors.crm,
+      }),
       logger,
     }),
   );

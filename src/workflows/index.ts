@@ -1,3 +1,6 @@
 // The worker bundles this file: every workflow Switchboard runs is exported from here.
 export { callWorkflow } from './call/call-workflow.ts';
+export { crmReconciliationWorkflow } from './crm/crm-reconciliation-workflow.ts';
+export { crmReplayWorkflow, crmSyncWorkflow } from './crm/crm-sync-workflow.ts';
+export { postCallWorkflow } from './post-call/post-call-workflow.ts';
 export { systemCheck } from './system-check.ts';

@@ -8,7 +8,9 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 import { type CallState, type CallWorkflowInput, isTerminalStatus } from '../../domain/call.ts';
+import { postCallWorkflowId, postCallWorkflowType } from '../post-call/contract.ts';
 import { SA } from '../search-attributes.ts';
+import { ensureChildStarted } from '../start-child.ts';
 import { CallLifecycle } from './call-lifecycle.ts';
 import * as contract from './contract.ts';
 import { registerToolUpdates } from './tool-updates.ts';
@@ -67,6 +69,10 @@ export async function callWorkflow(input: CallWorkflowInput & { transferTo?: str
   });
   call.phase = 'ended';
   upsertSearchAttributes([{ key: SA.callOutcome, value: call.outcome() }]);
+  // Analysis and CRM sync outlive the call (ABANDON); the call workflow only waits for the start.
+  await ensureChildStarted(postCallWorkflowType, postCallWorkflowId(started.callId), [
+    { callId: started.callId, appointmentIds: [...call.appointmentIds] },
+  ]);
   await condition(allHandlersFinished);
   return call.snapshot();
 }

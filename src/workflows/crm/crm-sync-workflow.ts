@@ -1,0 +1,68 @@
+import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
+import type { CrmRetrySettings, PushOutcome } from '../../activities/crm-activities.ts';
+import type { Activities } from '../../activities/index.ts';
+import type { CrmReplayInput, CrmSyncInput, CrmSyncResult } from './contract.ts';
+
+const db = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: ['DeadLetterNotFound', 'DeadLetterOrphaned'],
+  },
+});
+
+/**
+ * The CRM write, retried with exponential backoff up to the configured ceiling (or the CRM's
+ * Retry-After) for as long as `giveUpAfterMs`; rejections come back as dead letters, not errors.
+ */
+function crmWriter(retry: CrmRetrySettings) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    scheduleToCloseTimeout: retry.giveUpAfterMs,
+    retry: {
+      initialInterval: retry.initialIntervalMs,
+      backoffCoefficient: 2,
+      maximumInterval: retry.maximumIntervalMs,
+      nonRetryableErrorTypes: ['CrmNotEnabled', 'CallNotFound', 'SummaryNotFound'],
+    },
+  });
+}
+
+type Target = { callId: string; version: number; adapter: string };
+type AdapterResult = CrmSyncResult['results'][number];
+
+async function pushWithAlert(writer: ReturnType<typeof crmWriter>, target: Target): Promise<AdapterResult> {
+  let outcome: PushOutcome;
+  try {
+    outcome = await writer.pushCrmRecord(target);
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    const reason = error.cause?.message ?? error.message;
+    await db.markCrmSyncFailed({ ...target, reason: `gave up retrying: ${reason}` });
+    return { adapter: target.adapter, status: 'failed' };
+  }
+  if (outcome.status === 'succeeded') return { adapter: target.adapter, status: 'succeeded' };
+  await db.alertCrmDeadLetter({ deadLetterId: outcome.deadLetterId });
+  return { adapter: target.adapter, status: 'dead_lettered', deadLetterId: outcome.deadLetterId };
+}
+
+/** `crm:<callId>:<version>`: writes one analysed call to every enabled CRM, each exactly once. */
+export async function crmSyncWorkflow(input: CrmSyncInput): Promise<CrmSyncResult> {
+  const plan = await db.prepareCrmSync(input);
+  const writer = crmWriter(plan.retry);
+  const results = await Promise.all(
+    plan.adapters.map((adapter) => pushWithAlert(writer, { ...input, adapter })),
+  );
+  return { results };
+}
+
+/** Replays one dead letter with the same idempotency key; a second replay finds it done. */
+export async function crmReplayWorkflow(input: CrmReplayInput): Promise<AdapterResult> {
+  const replay = await db.beginCrmReplay(input);
+  const target = { callId: replay.callId, version: replay.version, adapter: replay.adapter };
+  if (replay.done) return { adapter: replay.adapter, status: 'succeeded' };
+  const result = await pushWithAlert(crmWriter(replay.retry), target);
+  if (result.status === 'succeeded') await db.finishCrmReplay(input);
+  return result;
+}
