@@ -17,7 +17,8 @@ export interface HubSpotCrmOptions {
  * contact by phone, the note by a custom note property `switchboard_sync_key` (create it once in
  * the portal: Settings → Properties → Note, single-line text). A retry after a lost answer finds
  * the note it already wrote. HubSpot's search index lags writes by a few seconds, so a retry
- * sooner than that could still write twice: the sync workflow's first retry waits longer.
+ * sooner than that after a lost answer could still write twice (HubSpot has no idempotency
+ * header); docs/post-call-and-crm.md lists this as a known gap.
  */
 export const HUBSPOT_SYNC_KEY_PROPERTY = 'switchboard_sync_key';
 /** HubSpot-defined association type id for note → contact (v4 associations). */

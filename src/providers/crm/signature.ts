@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /**
  * `X-Switchboard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, the
  * Stripe-style scheme: the timestamp is signed with the body, so a captured request cannot be
- * replayed later with a fresh timestamp. docs/crm-webhook.md gives receivers the same recipe.
+ * replayed later with a fresh timestamp. docs/post-call-and-crm.md gives receivers the same recipe.
  */
 
 export const SIGNATURE_HEADER = 'X-Switchboard-Signature';

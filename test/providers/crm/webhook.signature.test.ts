@@ -15,7 +15,7 @@ afterEach(async () => {
   sim = undefined;
 });
 
-/** The receiver recipe exactly as docs/crm-webhook.md spells it, written independently of src/. */
+/** The receiver recipe exactly as docs/post-call-and-crm.md spells it, written independently of src/. */
 function verifyAsDocumented(secret: string, rawBody: string, header: string, nowSec: number): boolean {
   const parts = Object.fromEntries(header.split(',').map((p) => p.split('=') as [string, string]));
   const t = Number(parts.t);
