@@ -6,6 +6,7 @@ import { crmReplayWorkflow, crmSyncWorkflow } from '../../src/workflows/crm/crm-
 import { seedDefaultAgent } from '../support/agents.ts';
 import { seedAnalysedCall } from '../support/calls.ts';
 import { simCrmSettings } from '../support/crm.ts';
+import { recordHistory } from '../support/histories.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
 describe('CRM sync: retries, dead letters, replay, reconciliation', () => {
@@ -95,6 +96,11 @@ describe('CRM sync: retries, dead letters, replay, reconciliation', () => {
     crm.faults.rejectKeys.set(key, 422);
     const result = await sync(callId);
     expect(result.results.map((r) => r.status)).toEqual(['dead_lettered', 'dead_lettered']);
+    await recordHistory(
+      platform.client.workflow.getHandle(crmSyncWorkflowId(callId, 1)),
+      'post-crm',
+      'crm-sync-dead-lettered',
+    );
     const letters = await platform.prisma.crmDeadLetter.findMany({
       where: { syncRecord: { callId } },
       include: { syncRecord: true },
@@ -134,6 +140,8 @@ describe('CRM sync: retries, dead letters, replay, reconciliation', () => {
         .map((w) => w.vendor)
         .sort(),
     ).toEqual(['hubspot', 'webhook']);
+    const replayed = platform.client.workflow.getHandle(crmReplayWorkflowId(letters[0]?.id as string));
+    await recordHistory(replayed, 'post-crm', 'crm-replay');
     const after = await platform.prisma.crmDeadLetter.findMany({ where: { syncRecord: { callId } } });
     expect(after.every((l) => l.replayedAt !== null)).toBe(true);
     expect((await records(callId)).every((r) => r.status === 'succeeded')).toBe(true);
@@ -171,13 +179,17 @@ describe('CRM sync: retries, dead letters, replay, reconciliation', () => {
         })),
       });
     }
-    const run = () =>
-      platform.client.workflow.execute(crmReconciliationWorkflow, {
+    const run = async () => {
+      const handle = await platform.client.workflow.start(crmReconciliationWorkflow, {
         taskQueue: platform.taskQueue,
         workflowId: `crm-reconcile:${Date.now()}`,
         args: [{ quietForMs: 0 }],
       });
-    expect(await run()).toEqual({ found: 2, requeued: 2, alreadyRunning: 0 });
+      return { handle, result: await handle.result() };
+    };
+    const first = await run();
+    await recordHistory(first.handle, 'post-crm', 'crm-reconciliation');
+    expect(first.result).toEqual({ found: 2, requeued: 2, alreadyRunning: 0 });
     for (const { callId } of stuck) {
       const result = await platform.client.workflow
         .getHandle<typeof crmSyncWorkflow>(crmSyncWorkflowId(callId, 1))
@@ -185,7 +197,7 @@ describe('CRM sync: retries, dead letters, replay, reconciliation', () => {
       expect(result.results.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
       expect(crm.ledger.callWritesFor(`crm:${callId}:1`)).toHaveLength(2);
     }
-    expect(await run()).toEqual({ found: 0, requeued: 0, alreadyRunning: 0 });
+    expect((await run()).result).toEqual({ found: 0, requeued: 0, alreadyRunning: 0 });
     expect(crm.ledger.callWritesFor(`crm:${done.callId}:1`)).toHaveLength(2);
   });
 });

@@ -12,6 +12,7 @@ import { postCallRerunWorkflowId, postCallWorkflowId } from '../../src/workflows
 import { postCallWorkflow } from '../../src/workflows/post-call/post-call-workflow.ts';
 import { seedDefaultAgent } from '../support/agents.ts';
 import { seedEndedCall } from '../support/calls.ts';
+import { recordHistory } from '../support/histories.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
 const logger = createLogger('silent');
@@ -125,6 +126,12 @@ describe('post-call workflow', () => {
     expect(reminder.type).toBe('appointmentReminderWorkflow');
 
     expect(await crmResult(callId, 1)).toEqual({ results: [{ adapter: 'webhook', status: 'succeeded' }] });
+    await recordHistory(
+      platform.client.workflow.getHandle(postCallWorkflowId(callId)),
+      'post-crm',
+      'post-call-ok',
+    );
+    await recordHistory(platform.client.workflow.getHandle(`crm:${callId}:1`), 'post-crm', 'crm-sync-ok');
     const [write] = crm.ledger.callWritesFor(`crm:${callId}:1`);
     expect(write?.body).toMatchObject({
       type: 'call.analyzed',
@@ -153,6 +160,11 @@ describe('post-call workflow', () => {
     });
     expect(summary.status).toBe('failed');
     expect(summary.summary).toBeNull();
+    await recordHistory(
+      platform.client.workflow.getHandle(postCallWorkflowId(callId)),
+      'post-crm',
+      'post-call-failed',
+    );
     expect(summary.failureReason).toMatch(
       /^no valid answer after 3 attempts; last: answer does not match the schema: fields/,
     );
