@@ -112,10 +112,18 @@ export function createCrmActivities(deps: CrmActivityDeps) {
         include: { syncRecord: true },
       });
       const r = letter.syncRecord;
-      await alerter.send(
-        `:warning: CRM ${r.adapter} rejected ${r.idempotencyKey}: ${letter.reason}. ` +
-          `Dead letter ${letter.id} can be replayed once the cause is fixed.`,
-      );
+      try {
+        await alerter.send(
+          `:warning: CRM ${r.adapter} rejected ${r.idempotencyKey}: ${letter.reason}. ` +
+            `Dead letter ${letter.id} can be replayed once the cause is fixed.`,
+        );
+      } catch (error) {
+        // A misconfigured alert URL will not heal by retrying; the dead letter is stored either way.
+        if (error instanceof CrmRequestError && !error.retryable) {
+          throw ApplicationFailure.nonRetryable(error.message, 'AlertRejected');
+        }
+        throw error;
+      }
       return true;
     },
 

@@ -14,6 +14,8 @@ export function simCrmSettings(
     adapters?: ('webhook' | 'hubspot')[];
     initialIntervalMs?: number;
     maximumIntervalMs?: number;
+    giveUpAfterMs?: number;
+    alertUrl?: string;
   } = {},
 ): CrmSettings {
   const wanted = options.adapters ?? ['webhook'];
@@ -23,11 +25,11 @@ export function simCrmSettings(
         ? createWebhookCrm({ url: sim.webhookUrl, secret: sim.webhookSecret, logger })
         : createHubSpotCrm({ accessToken: sim.hubspot.accessToken, baseUrl: sim.hubspot.baseUrl, logger }),
     ),
-    alerter: createWebhookAlerter({ url: sim.alertUrl, logger }),
+    alerter: createWebhookAlerter({ url: options.alertUrl ?? sim.alertUrl, logger }),
     retry: {
       initialIntervalMs: options.initialIntervalMs ?? 200,
       maximumIntervalMs: options.maximumIntervalMs ?? 1000,
-      giveUpAfterMs: 10 * 60_000,
+      giveUpAfterMs: options.giveUpAfterMs ?? 10 * 60_000,
     },
   };
 }

@@ -1,4 +1,4 @@
-import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, log, proxyActivities } from '@temporalio/workflow';
 import type { CrmRetrySettings, PushOutcome } from '../../activities/crm-activities.ts';
 import type { Activities } from '../../activities/index.ts';
 import type { CrmReplayInput, CrmSyncInput, CrmSyncResult } from './contract.ts';
@@ -16,6 +16,12 @@ const db = proxyActivities<Activities>({
  * The CRM write, retried with exponential backoff up to the configured ceiling (or the CRM's
  * Retry-After) for as long as `giveUpAfterMs`; rejections come back as dead letters, not errors.
  */
+// Alerts are worth a few tries, not a stuck sync: the dead letter is already recorded.
+const alerts = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 8 },
+});
+
 function crmWriter(retry: CrmRetrySettings) {
   return proxyActivities<Activities>({
     startToCloseTimeout: '1 minute',
@@ -43,7 +49,15 @@ async function pushWithAlert(writer: ReturnType<typeof crmWriter>, target: Targe
     return { adapter: target.adapter, status: 'failed' };
   }
   if (outcome.status === 'succeeded') return { adapter: target.adapter, status: 'succeeded' };
-  await db.alertCrmDeadLetter({ deadLetterId: outcome.deadLetterId });
+  try {
+    await alerts.alertCrmDeadLetter({ deadLetterId: outcome.deadLetterId });
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    log.warn('dead-letter alert could not be sent', {
+      deadLetterId: outcome.deadLetterId,
+      error: error.message,
+    });
+  }
   return { adapter: target.adapter, status: 'dead_lettered', deadLetterId: outcome.deadLetterId };
 }
 
