@@ -38,14 +38,35 @@ export interface StoredSummary {
 export function createPostCallActivities(deps: PostCallActivityDeps) {
   const settings = deps.analysis ?? DEFAULT_SETTINGS;
   return {
-    /** The first free analysis version of a call (read-only, so a retry is harmless). */
-    async nextSummaryVersion(input: { callId: string }): Promise<number> {
+    /**
+     * The analysis version this run will store: the first free one, or the requested one if it
+     * is free (a re-run naming a taken version is refused before anything is written).
+     * Read-only, so a retry is harmless.
+     */
+    async nextSummaryVersion(input: { callId: string; version?: number }): Promise<number> {
       await requireCall(deps.prisma, input.callId);
       const latest = await deps.prisma.callSummary.aggregate({
         where: { callId: input.callId },
         _max: { version: true },
       });
-      return (latest._max.version ?? 0) + 1;
+      const next = (latest._max.version ?? 0) + 1;
+      if (input.version === undefined) return next;
+      if (!Number.isInteger(input.version) || input.version < 1) {
+        throw ApplicationFailure.nonRetryable(
+          `version must be a positive integer, not ${input.version}`,
+          'BadVersion',
+        );
+      }
+      const taken = await deps.prisma.callSummary.findUnique({
+        where: { callId_version: { callId: input.callId, version: input.version } },
+      });
+      if (taken) {
+        throw ApplicationFailure.nonRetryable(
+          `call ${input.callId} already has analysis version ${input.version}; the next free one is ${next}`,
+          'BadVersion',
+        );
+      }
+      return input.version;
     },
 
     /**
@@ -148,8 +169,11 @@ export function createPostCallActivities(deps: PostCallActivityDeps) {
   };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 async function requireCall(prisma: PrismaClient, callId: string) {
-  const call = await prisma.call.findUnique({ where: { id: callId } });
+  // Not a uuid would make Postgres refuse the query, retried forever; it is simply no call.
+  const call = UUID.test(callId) ? await prisma.call.findUnique({ where: { id: callId } }) : null;
   if (!call) throw ApplicationFailure.nonRetryable(`call ${callId} does not exist`, 'CallNotFound');
   return call;
 }

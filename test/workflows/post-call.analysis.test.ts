@@ -1,3 +1,4 @@
+import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { createWebhookCrm } from '../../src/providers/crm/webhook.ts';
@@ -27,6 +28,10 @@ const validAnswer = {
   actionItems: ['Send the new-patient form'],
   fields: { insurer: 'Acme Dental', newPatient: true },
 };
+/** The activity's own message under WorkflowFailedError → ActivityFailure → ApplicationFailure. */
+const rootMessage = (error: unknown) =>
+  ((error as WorkflowFailedError).cause?.cause as Error | undefined)?.message;
+
 const conversation: ['user' | 'assistant', string][] = [
   ['assistant', 'Hello, how can I help?'],
   ['user', 'I would like a cleaning on Tuesday. I am with Acme Dental.'],
@@ -199,6 +204,20 @@ describe('post-call workflow', () => {
     expect(await crmResult(callId, 2)).toEqual({ results: [{ adapter: 'webhook', status: 'succeeded' }] });
     expect(crm.ledger.callWritesFor(`crm:${callId}:1`)).toHaveLength(1);
     expect(crm.ledger.callWritesFor(`crm:${callId}:2`)).toHaveLength(1);
+  });
+
+  it('refuses a re-run that names a taken version, or a call that does not exist, and writes nothing', async () => {
+    const { callId } = await seedEndedCall(platform.prisma, { agentId, turns: conversation });
+    llm.enqueue({ json: validAnswer });
+    await runPostCall(callId);
+    const before = llm.requests.length;
+    const taken = await runPostCall(callId, postCallRerunWorkflowId(callId, 1), 1).catch((e: unknown) => e);
+    expect(taken).toBeInstanceOf(WorkflowFailedError);
+    expect(rootMessage(taken)).toBe(`call ${callId} already has analysis version 1; the next free one is 2`);
+    const missing = await runPostCall('not-a-call').catch((e: unknown) => e);
+    expect(rootMessage(missing)).toBe('call not-a-call does not exist');
+    expect(llm.requests.length).toBe(before);
+    expect(await platform.prisma.callSummary.count({ where: { callId } })).toBe(1);
   });
 
   it('is started by the call workflow when the call closes, without holding the call workflow open', async () => {

@@ -12,7 +12,7 @@ const db = proxyActivities<Activities>({
   retry: {
     initialInterval: '1 second',
     maximumInterval: '30 seconds',
-    nonRetryableErrorTypes: ['CallNotFound'],
+    nonRetryableErrorTypes: ['CallNotFound', 'BadVersion'],
   },
 });
 
@@ -37,7 +37,7 @@ const llm = proxyActivities<Activities>({
  */
 export async function postCallWorkflow(input: PostCallInput): Promise<PostCallResult> {
   const { callId } = input;
-  const version = input.version ?? (await db.nextSummaryVersion({ callId }));
+  const version = await db.nextSummaryVersion({ callId, version: input.version });
   let result: AnalysisResult;
   try {
     result = await llm.analyzeCall({ callId });
