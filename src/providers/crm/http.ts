@@ -38,6 +38,8 @@ export interface CrmFetchOptions {
   timeoutMs: number;
   /** Statuses the caller handles itself instead of receiving an error (e.g. Zoho's 401). */
   passThrough?: number[];
+  /** Kept in the exchange (dead letters, logs) instead of `url` when the URL carries secrets. */
+  recordedUrl?: string;
 }
 
 const SECRET_HEADERS = new Set(['authorization', 'x-switchboard-signature']);
@@ -67,7 +69,12 @@ export async function crmFetch(options: CrmFetchOptions): Promise<{ status: numb
     ...options.headers,
   };
   const exchange: CrmExchange = {
-    request: { method: options.method, url: options.url, headers: redact(headers), body: options.body },
+    request: {
+      method: options.method,
+      url: options.recordedUrl ?? options.url,
+      headers: redact(headers),
+      body: options.body,
+    },
   };
   let response: Response;
   try {

@@ -60,16 +60,19 @@ export class ZohoTokenCache {
       client_secret: o.clientSecret,
       refresh_token: o.refreshToken,
     }).toString();
+    // Zoho takes the grant as query parameters; only the bare URL may end up in a dead letter.
+    const recordedUrl = `${url.origin}${url.pathname}`;
     const { body } = await crmFetch({
       crm: 'zoho',
       method: 'POST',
       url: url.toString(),
+      recordedUrl,
       timeoutMs: o.timeoutMs,
     });
     const answer = (body ?? {}) as { access_token?: string; expires_in?: number; error?: string };
     // Zoho reports a bad refresh token as HTTP 200 with an `error` field.
     if (!answer.access_token) {
-      const exchange = { request: { method: 'POST', url: `${url.origin}${url.pathname}`, headers: {} } };
+      const exchange = { request: { method: 'POST', url: recordedUrl, headers: {} } };
       throw new CrmRequestError(
         'zoho',
         `token refresh refused: ${answer.error ?? 'no access_token'}`,

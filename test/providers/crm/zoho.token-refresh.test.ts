@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.ts';
+import { CrmRequestError } from '../../../src/providers/crm/http.ts';
 import { createZohoCrm } from '../../../src/providers/crm/zoho.ts';
 import { type CrmSim, startCrmSim } from '../../../src/sim/crm/server.ts';
 import { sampleRecord } from './record.ts';
@@ -69,5 +70,17 @@ describe('Zoho CRM adapter', () => {
       message: 'zoho: token refresh refused: invalid_code',
     });
     expect(sim.ledger.writes).toHaveLength(0);
+  });
+
+  it('keeps the OAuth client secret and refresh token out of what a failure records', async () => {
+    sim = await startCrmSim({ faults: { errorRate: 1, errorStatus: 400 } });
+    const zoho = zohoAgainst(sim);
+    const error = (await zoho.push(sampleRecord('crm:z8:1')).catch((e: unknown) => e)) as CrmRequestError;
+    expect(error).toBeInstanceOf(CrmRequestError);
+    expect(error.retryable).toBe(false);
+    expect(error.exchange.request.url).toBe(`${sim.zoho.accountsUrl}/oauth/v2/token`);
+    const recorded = JSON.stringify(error.exchange) + error.message;
+    expect(recorded).not.toContain(sim.zoho.clientSecret);
+    expect(recorded).not.toContain(sim.zoho.refreshToken);
   });
 });
