@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Prisma, PrismaClient } from '../db/client.ts';
-import type { CrmCallRecord } from '../domain/crm.ts';
+import { CRM_REJECTED, type CrmCallRecord } from '../domain/crm.ts';
 import type { Logger } from '../logger.ts';
 import { CrmRequestError } from '../providers/crm/http.ts';
 import type { Alerter, Crm } from '../providers/ports.ts';
@@ -26,8 +26,6 @@ export interface CrmActivityDeps {
   crm?: CrmSettings;
   now?: () => Date;
 }
-
-export type PushOutcome = { status: 'succeeded' } | { status: 'dead_lettered'; deadLetterId: string };
 
 /** A Retry-After longer than this is not waited for in one step: the backoff takes over again. */
 const MAX_RETRY_AFTER_MS = 60 * 60_000;
@@ -68,14 +66,20 @@ export function createCrmActivities(deps: CrmActivityDeps) {
     /**
      * One attempt at writing the record to one CRM. Retryable failures throw (with the CRM's
      * Retry-After as the next delay); a rejection is dead-lettered here, in the same transaction
-     * that marks the record, and reported back so the workflow can alert.
+     * that marks the record, then thrown as a non-retryable `CrmRejected` naming the dead letter.
      */
-    async pushCrmRecord(input: { callId: string; version: number; adapter: string }): Promise<PushOutcome> {
+    async pushCrmRecord(input: { callId: string; version: number; adapter: string }): Promise<void> {
       const crm = adapters.get(input.adapter);
       if (!crm) throw ApplicationFailure.nonRetryable(`CRM ${input.adapter} is not enabled`, 'CrmNotEnabled');
       const where = recordKey(input.callId, input.version, input.adapter);
-      const existing = await deps.prisma.crmSyncRecord.findUniqueOrThrow({ where });
-      if (existing.status === 'succeeded') return { status: 'succeeded' };
+      const existing = await deps.prisma.crmSyncRecord.findUniqueOrThrow({
+        where,
+        include: { deadLetters: { orderBy: { createdAt: 'desc' }, take: 1 } },
+      });
+      if (existing.status === 'succeeded') return;
+      // Dead-lettered by an attempt whose worker died before reporting: the CRM is not asked again.
+      const earlier = existing.deadLetters[0];
+      if (existing.status === 'dead_lettered' && earlier) throw rejected(earlier.reason, earlier.id);
       const record = await loadCrmRecord(deps.prisma, input.callId, input.version);
       await deps.prisma.crmSyncRecord.update({ where, data: { attempts: { increment: 1 } } });
       try {
@@ -84,7 +88,6 @@ export function createCrmActivities(deps: CrmActivityDeps) {
           where,
           data: { status: 'succeeded', externalId: result.externalId, syncedAt: now(), lastError: null },
         });
-        return { status: 'succeeded' };
       } catch (error) {
         if (!(error instanceof CrmRequestError)) throw error;
         if (error.retryable) {
@@ -100,7 +103,8 @@ export function createCrmActivities(deps: CrmActivityDeps) {
               : {}),
           });
         }
-        return deadLetter(deps.prisma, existing.id, record, error);
+        const deadLetterId = await deadLetter(deps.prisma, existing.id, record, error);
+        throw rejected(error.message, deadLetterId);
       }
     },
 
@@ -190,7 +194,7 @@ async function deadLetter(
   syncRecordId: string,
   record: CrmCallRecord,
   error: CrmRequestError,
-): Promise<PushOutcome> {
+): Promise<string> {
   const [letter] = await prisma.$transaction([
     prisma.crmDeadLetter.create({
       data: {
@@ -207,5 +211,14 @@ async function deadLetter(
       data: { status: 'dead_lettered', lastError: error.message.slice(0, 1000) },
     }),
   ]);
-  return { status: 'dead_lettered', deadLetterId: letter.id };
+  return letter.id;
+}
+
+function rejected(reason: string, deadLetterId: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: reason,
+    type: CRM_REJECTED,
+    nonRetryable: true,
+    details: [{ deadLetterId }],
+  });
 }

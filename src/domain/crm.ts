@@ -8,6 +8,12 @@ import type { CallOutcome, Sentiment, StructuredValue } from './call-analysis.ts
 export const CRM_ADAPTER_NAMES = ['webhook', 'hubspot', 'zoho'] as const;
 export type CrmAdapterName = (typeof CRM_ADAPTER_NAMES)[number];
 
+/**
+ * The failure type of a CRM's permanent rejection (a 4xx other than 408/429): non-retryable,
+ * raised after the record was dead-lettered; its details carry `{ deadLetterId }`.
+ */
+export const CRM_REJECTED = 'CrmRejected';
+
 export interface CrmCallRecord {
   /** `crm:<callId>:<version>`: the same for every retry and replay of this record. */
   idempotencyKey: string;

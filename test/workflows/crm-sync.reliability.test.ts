@@ -38,8 +38,22 @@ describe('CRM sync: retries, dead letters, replay, reconciliation', () => {
 
   it('rides out an outage and writes each record exactly once to every CRM', async () => {
     const calls = await Promise.all([1, 2, 3].map(() => seedAnalysedCall(platform.prisma, agentId)));
-    crm.faults.outageUntilMs = Date.now() + 2500;
-    const results = await Promise.all(calls.map((c) => sync(c.callId)));
+    crm.faults.outageUntilMs = Date.now() + 10 * 60_000;
+    const running = Promise.all(calls.map((c) => sync(c.callId)));
+    // The CRM comes back once every record was refused by both CRMs at least once.
+    const refusedEverywhere = () =>
+      calls.every(({ callId }) => {
+        const refused = crm.ledger.requestsFor(`crm:${callId}:1`).filter((r) => r.status === 503);
+        return (
+          refused.some((r) => r.path === '/webhook') && refused.some((r) => r.path.startsWith('/hubspot'))
+        );
+      });
+    try {
+      await expect.poll(refusedEverywhere, { timeout: 60_000, interval: 100 }).toBe(true);
+    } finally {
+      crm.faults.outageUntilMs = 0;
+    }
+    const results = await running;
     for (const result of results) {
       expect(result.results.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
     }

@@ -1,6 +1,7 @@
-import { ActivityFailure, log, proxyActivities } from '@temporalio/workflow';
-import type { CrmRetrySettings, PushOutcome } from '../../activities/crm-activities.ts';
+import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
+import type { CrmRetrySettings } from '../../activities/crm-activities.ts';
 import type { Activities } from '../../activities/index.ts';
+import { CRM_REJECTED } from '../../domain/crm.ts';
 import type { CrmReplayInput, CrmSyncInput, CrmSyncResult } from './contract.ts';
 
 const db = proxyActivities<Activities>({
@@ -30,7 +31,7 @@ function crmWriter(retry: CrmRetrySettings) {
       initialInterval: retry.initialIntervalMs,
       backoffCoefficient: 2,
       maximumInterval: retry.maximumIntervalMs,
-      nonRetryableErrorTypes: ['CrmNotEnabled', 'CallNotFound', 'SummaryNotFound'],
+      nonRetryableErrorTypes: [CRM_REJECTED, 'CrmNotEnabled', 'CallNotFound', 'SummaryNotFound'],
     },
   });
 }
@@ -39,26 +40,36 @@ type Target = { callId: string; version: number; adapter: string };
 type AdapterResult = CrmSyncResult['results'][number];
 
 async function pushWithAlert(writer: ReturnType<typeof crmWriter>, target: Target): Promise<AdapterResult> {
-  let outcome: PushOutcome;
   try {
-    outcome = await writer.pushCrmRecord(target);
+    await writer.pushCrmRecord(target);
+    return { adapter: target.adapter, status: 'succeeded' };
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
+    const deadLetterId = rejectedDeadLetter(error);
+    if (deadLetterId) {
+      await alert(deadLetterId);
+      return { adapter: target.adapter, status: 'dead_lettered', deadLetterId };
+    }
     const reason = error.cause?.message ?? error.message;
     await db.markCrmSyncFailed({ ...target, reason: `gave up retrying: ${reason}` });
     return { adapter: target.adapter, status: 'failed' };
   }
-  if (outcome.status === 'succeeded') return { adapter: target.adapter, status: 'succeeded' };
+}
+
+/** The dead letter a `CrmRejected` failure names, if that is what this failure is. */
+function rejectedDeadLetter(error: ActivityFailure): string | undefined {
+  const cause = error.cause;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== CRM_REJECTED) return undefined;
+  return (cause.details?.[0] as { deadLetterId?: string } | undefined)?.deadLetterId;
+}
+
+async function alert(deadLetterId: string): Promise<void> {
   try {
-    await alerts.alertCrmDeadLetter({ deadLetterId: outcome.deadLetterId });
+    await alerts.alertCrmDeadLetter({ deadLetterId });
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    log.warn('dead-letter alert could not be sent', {
-      deadLetterId: outcome.deadLetterId,
-      error: error.message,
-    });
+    log.warn('dead-letter alert could not be sent', { deadLetterId, error: error.message });
   }
-  return { adapter: target.adapter, status: 'dead_lettered', deadLetterId: outcome.deadLetterId };
 }
 
 /** `crm:<callId>:<version>`: writes one analysed call to every enabled CRM, each exactly once. */
