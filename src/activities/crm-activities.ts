@@ -18,6 +18,11 @@ export interface CrmRetrySettings {
   maximumIntervalMs: number;
   /** After this long without success a record is marked failed; reconciliation re-queues it. */
   giveUpAfterMs: number;
+  /**
+   * How long one attempt may run before Temporal gives up on it and retries: the bound on a
+   * worker that died mid-write. Default 1 minute (a CRM write is a few requests of ≤ 10 s each).
+   */
+  attemptTimeoutMs?: number;
 }
 
 export interface CrmActivityDeps {
@@ -91,8 +96,8 @@ export function createCrmActivities(deps: CrmActivityDeps) {
       } catch (error) {
         if (!(error instanceof CrmRequestError)) throw error;
         if (error.retryable) {
-          await deps.prisma.crmSyncRecord.update({
-            where,
+          await deps.prisma.crmSyncRecord.updateMany({
+            where: { ...where.idempotencyKey_adapter, status: { not: 'succeeded' } },
             data: { lastError: error.message.slice(0, 1000) },
           });
           throw ApplicationFailure.create({
@@ -131,7 +136,7 @@ export function createCrmActivities(deps: CrmActivityDeps) {
       return true;
     },
 
-    /** Retries ran out (the CRM was down for longer than giveUpAfterMs): reconciliation takes it from here. */
+    /** Retries ran out (the CRM was down longer than giveUpAfterMs): reconciliation takes it from here. */
     async markCrmSyncFailed(input: { callId: string; version: number; adapter: string; reason: string }) {
       await deps.prisma.crmSyncRecord.updateMany({
         where: {
@@ -206,8 +211,9 @@ async function deadLetter(
         reason: error.message.slice(0, 2000),
       },
     }),
-    prisma.crmSyncRecord.update({
-      where: { id: syncRecordId },
+    // A late, abandoned attempt must not undo a success a newer attempt already recorded.
+    prisma.crmSyncRecord.updateMany({
+      where: { id: syncRecordId, status: { not: 'succeeded' } },
       data: { status: 'dead_lettered', lastError: error.message.slice(0, 1000) },
     }),
   ]);

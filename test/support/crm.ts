@@ -15,6 +15,7 @@ export function simCrmSettings(
     initialIntervalMs?: number;
     maximumIntervalMs?: number;
     giveUpAfterMs?: number;
+    attemptTimeoutMs?: number;
     alertUrl?: string;
   } = {},
 ): CrmSettings {
@@ -30,6 +31,7 @@ export function simCrmSettings(
       initialIntervalMs: options.initialIntervalMs ?? 200,
       maximumIntervalMs: options.maximumIntervalMs ?? 1000,
       giveUpAfterMs: options.giveUpAfterMs ?? 10 * 60_000,
+      attemptTimeoutMs: options.attemptTimeoutMs,
     },
   };
 }

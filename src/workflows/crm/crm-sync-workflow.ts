@@ -15,7 +15,7 @@ const db = proxyActivities<Activities>({
 
 /**
  * The CRM write, retried with exponential backoff up to the configured ceiling (or the CRM's
- * Retry-After) for as long as `giveUpAfterMs`; rejections come back as dead letters, not errors.
+ * Retry-After) for as long as `giveUpAfterMs`; a rejection fails at once as `CrmRejected`.
  */
 // Alerts are worth a few tries, not a stuck sync: the dead letter is already recorded.
 const alerts = proxyActivities<Activities>({
@@ -25,7 +25,7 @@ const alerts = proxyActivities<Activities>({
 
 function crmWriter(retry: CrmRetrySettings) {
   return proxyActivities<Activities>({
-    startToCloseTimeout: '1 minute',
+    startToCloseTimeout: retry.attemptTimeoutMs ?? '1 minute',
     scheduleToCloseTimeout: retry.giveUpAfterMs,
     retry: {
       initialInterval: retry.initialIntervalMs,
