@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { type AnalysisFieldSpec, analysisFieldSpecs } from './domain/call-analysis.ts';
+import { CRM_ADAPTER_NAMES, type CrmAdapterName } from './domain/crm.ts';
 
 /**
  * Every setting Switchboard reads, parsed once. This is the only module that reads
@@ -22,6 +24,33 @@ const optionalUrl = (protocols: string[]) =>
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** A JSON value in an env var, checked by `schema`. */
+function jsonOf<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
+/** `webhook,hubspot`, or `none` to switch CRM sync off. */
+const crmAdapterList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s !== ''),
+  )
+  .pipe(z.union([z.tuple([z.literal('none')]), z.array(z.enum(CRM_ADAPTER_NAMES)).min(1)]))
+  .transform((list) => (list[0] === 'none' ? [] : [...new Set(list as CrmAdapterName[])]));
 
 function isUrlWithProtocol(value: string, protocols: string[]): boolean {
   try {
@@ -80,6 +109,28 @@ const envSchema = z.object({
   OPENAI_BASE_URL: optionalUrl(['http', 'https']),
   OPENAI_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
   ELEVENLABS_API_KEY: optionalText,
+
+  CALL_ANALYSIS_FIELDS: optionalText.pipe(jsonOf(analysisFieldSpecs).optional()),
+  CALL_ANALYSIS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  CALL_ANALYSIS_MODEL: optionalText,
+  CRM_ADAPTERS: optionalText.pipe(crmAdapterList.optional()),
+  CRM_WEBHOOK_URL: optionalUrl(['http', 'https']),
+  CRM_WEBHOOK_SECRET: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  HUBSPOT_ACCESS_TOKEN: optionalText,
+  HUBSPOT_BASE_URL: optionalUrl(['http', 'https']),
+  ZOHO_CLIENT_ID: optionalText,
+  ZOHO_CLIENT_SECRET: optionalText,
+  ZOHO_REFRESH_TOKEN: optionalText,
+  ZOHO_ACCOUNTS_URL: optionalUrl(['http', 'https']),
+  ZOHO_API_URL: optionalUrl(['http', 'https']),
+  CRM_ALERT_WEBHOOK_URL: optionalUrl(['http', 'https']),
+  CRM_RETRY_INITIAL_MS: z.coerce.number().int().min(10).default(1000),
+  CRM_RETRY_MAX_MS: z.coerce.number().int().min(10).default(60_000),
+  CRM_GIVE_UP_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(24 * 60 * 60_000),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -128,6 +179,32 @@ export interface Config {
     openai: { apiKey?: string; baseUrl?: string; model: string };
     elevenlabs: { apiKey?: string };
   };
+  postCall: {
+    /** Extra structured fields the analysis extracts from every call. */
+    analysisFields: AnalysisFieldSpec[];
+    /** Answers asked for before an invalid analysis is recorded as failed. */
+    maxAnswerAttempts: number;
+    /** Unset: the OpenAI model the calls use. */
+    model?: string;
+  };
+  crm: CrmConfig;
+}
+
+export interface CrmConfig {
+  /** `simulated` (nothing set): a simulated CRM on loopback; an empty list: sync switched off. */
+  adapters: 'simulated' | CrmAdapterName[];
+  webhook?: { url: string; secret: string };
+  hubspot?: { accessToken: string; baseUrl?: string };
+  zoho?: {
+    clientId: string;
+    clientSecret: string;
+    refreshToken: string;
+    accountsUrl?: string;
+    apiUrl?: string;
+  };
+  /** Slack-compatible incoming webhook told about every dead letter. */
+  alertWebhookUrl?: string;
+  retry: { initialIntervalMs: number; maximumIntervalMs: number; giveUpAfterMs: number };
 }
 
 export class ConfigError extends Error {
@@ -184,7 +261,63 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
       elevenlabs: { apiKey: e.ELEVENLABS_API_KEY },
     },
+    postCall: {
+      analysisFields: e.CALL_ANALYSIS_FIELDS ?? [],
+      maxAnswerAttempts: e.CALL_ANALYSIS_MAX_ATTEMPTS,
+      model: e.CALL_ANALYSIS_MODEL,
+    },
+    crm: crmConfig(e),
   });
+}
+
+function crmConfig(e: Env): CrmConfig {
+  const adapters = e.CRM_ADAPTERS ?? 'simulated';
+  const enabled = (name: CrmAdapterName) => adapters !== 'simulated' && adapters.includes(name);
+  const need = (name: CrmAdapterName, vars: Record<string, string | undefined>) => {
+    const missing = Object.entries(vars).filter(([, v]) => v === undefined);
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `invalid configuration: ${missing.map(([k]) => k).join(', ')}: required when CRM_ADAPTERS includes ${name}`,
+      );
+    }
+  };
+  if (enabled('webhook'))
+    need('webhook', { CRM_WEBHOOK_URL: e.CRM_WEBHOOK_URL, CRM_WEBHOOK_SECRET: e.CRM_WEBHOOK_SECRET });
+  if (enabled('hubspot')) need('hubspot', { HUBSPOT_ACCESS_TOKEN: e.HUBSPOT_ACCESS_TOKEN });
+  if (enabled('zoho')) {
+    need('zoho', {
+      ZOHO_CLIENT_ID: e.ZOHO_CLIENT_ID,
+      ZOHO_CLIENT_SECRET: e.ZOHO_CLIENT_SECRET,
+      ZOHO_REFRESH_TOKEN: e.ZOHO_REFRESH_TOKEN,
+    });
+  }
+  if (e.CRM_RETRY_MAX_MS < e.CRM_RETRY_INITIAL_MS) {
+    throw new ConfigError('invalid configuration: CRM_RETRY_MAX_MS: must not be below CRM_RETRY_INITIAL_MS');
+  }
+  return {
+    adapters,
+    webhook: enabled('webhook')
+      ? { url: e.CRM_WEBHOOK_URL as string, secret: e.CRM_WEBHOOK_SECRET as string }
+      : undefined,
+    hubspot: enabled('hubspot')
+      ? { accessToken: e.HUBSPOT_ACCESS_TOKEN as string, baseUrl: e.HUBSPOT_BASE_URL }
+      : undefined,
+    zoho: enabled('zoho')
+      ? {
+          clientId: e.ZOHO_CLIENT_ID as string,
+          clientSecret: e.ZOHO_CLIENT_SECRET as string,
+          refreshToken: e.ZOHO_REFRESH_TOKEN as string,
+          accountsUrl: e.ZOHO_ACCOUNTS_URL,
+          apiUrl: e.ZOHO_API_URL,
+        }
+      : undefined,
+    alertWebhookUrl: e.CRM_ALERT_WEBHOOK_URL,
+    retry: {
+      initialIntervalMs: e.CRM_RETRY_INITIAL_MS,
+      maximumIntervalMs: e.CRM_RETRY_MAX_MS,
+      giveUpAfterMs: e.CRM_GIVE_UP_AFTER_MS,
+    },
+  };
 }
 
 function checkTlsPairs(e: Env): void {

@@ -1,12 +1,14 @@
 import os from 'node:os';
 import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import type { CallControl, OutboundDialer } from '../providers/ports.ts';
+import type { CallAnalyzer, CallControl, OutboundDialer } from '../providers/ports.ts';
 import { createAppointmentActivities } from './appointment-activities.ts';
 import { createCallActivities } from './call-activities.ts';
 import { createCampaignActivities } from './campaign-activities.ts';
+import { type CrmSettings, createCrmActivities } from './crm-activities.ts';
 import { createOptOutActivities } from './opt-out-activities.ts';
 import { createOutboundActivities } from './outbound-activities.ts';
+import { type AnalysisSettings, createPostCallActivities } from './post-call-activities.ts';
 import { createRecordingActivities } from './recording-activities.ts';
 
 export interface ActivityDeps {
@@ -20,6 +22,11 @@ export interface ActivityDeps {
   /** The realtime node's public origin, for the webhooks of calls we place. */
   publicBaseUrl?: string;
   now?: () => Date;
+  /** Post-call analysis model; absent: analyses of calls with a transcript are recorded failed. */
+  callAnalyzer?: CallAnalyzer;
+  analysis?: AnalysisSettings;
+  /** Enabled CRMs, alert webhook and retry timing; absent: CRM sync is off. */
+  crm?: CrmSettings;
 }
 
 /** Builds every activity from its dependencies; the worker passes real ones, tests may pass fakes. */
@@ -31,6 +38,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createCampaignActivities(deps),
     ...createOutboundActivities(deps),
     ...createOptOutActivities(deps),
+    ...createPostCallActivities(deps),
+    ...createCrmActivities(deps),
     async readDatabaseTime(): Promise<string> {
       const rows = await deps.prisma.$queryRaw<{ now: Date }[]>`SELECT now() AS now`;
       const now = rows[0]?.now;

@@ -95,6 +95,12 @@ async function startWorkerRole(deps: RoleDeps): Promise<{ running: Promise<void>
         recordingStatusCallbackUrl: publicRequestUrl(deps.config.publicBaseUrl, RECORDING_STATUS_PATH),
         dialer: deps.vendors.dialer,
         publicBaseUrl: deps.config.publicBaseUrl,
+        callAnalyzer: deps.vendors.callAnalyzer,
+        analysis: {
+          fields: deps.config.postCall.analysisFields,
+          maxAnswerAttempts: deps.config.postCall.maxAnswerAttempts,
+        },
+        crm: deps.vendors.crm,
       }),
       logger,
     }),

@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { CrmSettings } from '../activities/crm-activities.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { createDeepgramStt } from '../providers/deepgram/stt.ts';
 import { createDeepgramAuraTts } from '../providers/deepgram/tts-aura.ts';
 import { createElevenLabsTts } from '../providers/elevenlabs/tts.ts';
+import { createOpenAiCallAnalyzer } from '../providers/openai/call-analysis.ts';
 import { createOpenAiLlm } from '../providers/openai/llm.ts';
 import type {
+  CallAnalyzer,
   CallControl,
   LanguageModel,
   OutboundDialer,
@@ -20,8 +23,10 @@ import { createTwilioDialer } from '../providers/twilio/dialer.ts';
 import { startSimDeepgram } from '../sim/deepgram/server.ts';
 import { startElevenLabsSim } from '../sim/elevenlabs/server.ts';
 import { startOpenAiSim } from '../sim/openai/server.ts';
+import { exampleFromSchema, jsonSchemaFormat } from '../sim/openai/structured.ts';
 import { SimOutbound } from '../sim/twilio/outbound.ts';
 import { createSimCallRegistry, createSimTwilioRest } from '../sim/twilio/rest.ts';
+import { provideCrmVendors } from './crm-vendors.ts';
 
 /**
  * The vendor adapters a deployment uses. Each vendor with a key configured is the real one; each
@@ -35,12 +40,20 @@ export interface Vendors {
   tts(onSwitch?: () => void): TextToSpeech;
   callControl: CallControl;
   dialer: OutboundDialer;
+  /** Post-call analysis (structured output) on the same OpenAI-compatible endpoint. */
+  callAnalyzer: CallAnalyzer;
+  crm: CrmSettings;
   twilio: { accountSid: string; authToken: string; restUrl?: string };
   simulated: string[];
   stop(): Promise<void>;
 }
 
 const SIM_ACCOUNT_SID = `AC${'0'.repeat(32)}`;
+const SIM_ANALYSIS = {
+  summary: 'Simulated analysis: no OpenAI key is configured.',
+  sentiment: 'neutral',
+  outcome: 'info_only',
+};
 const TTS_FIRST_BYTE_TIMEOUT_MS = 1500;
 
 /** Where the simulated Twilio account is written, so `npm run demo:call` can sign as Twilio. */
@@ -63,7 +76,13 @@ export async function provideVendors(config: Config, logger: Logger): Promise<Ve
   if (!openai.apiKey) {
     const sim = await startOpenAiSim({
       logger: log('sim-openai'),
-      script: () => ({ text: 'I heard you. This is a simulated agent.' }),
+      script: (request) => {
+        const format = jsonSchemaFormat(request.body.response_format);
+        // Post-call analysis asks for JSON; say plainly that it is simulated.
+        if (format && typeof format !== 'string')
+          return { json: exampleFromSchema(format.schema, SIM_ANALYSIS) };
+        return { text: 'I heard you. This is a simulated agent.' };
+      },
     });
     stops.push(() => sim.close());
     openai = { apiKey: sim.apiKey, baseUrl: sim.url };
@@ -132,10 +151,21 @@ export async function provideVendors(config: Config, logger: Logger): Promise<Ve
     baseUrl: twilio.restUrl,
     logger: log('twilio'),
   };
+  const crm = await provideCrmVendors(config.crm, logger);
+  stops.push(() => crm.stop());
+  if (crm.simulated) simulated.push('crm');
+  const callAnalyzer = createOpenAiCallAnalyzer({
+    apiKey: openai.apiKey as string,
+    baseUrl: openai.baseUrl,
+    model: config.postCall.model ?? v.openai.model,
+    logger: log('call-analysis'),
+  });
   return {
     ...voice,
     callControl: createTwilioCallControl(twilioOptions),
     dialer: createTwilioDialer(twilioOptions),
+    callAnalyzer,
+    crm: crm.settings,
     twilio: {
       accountSid: twilio.accountSid as string,
       authToken: twilio.authToken as string,

@@ -6,6 +6,8 @@
  */
 
 import type { TwilioCallStatus } from '../domain/call.ts';
+import type { AnalysisFieldSpec } from '../domain/call-analysis.ts';
+import type { CrmAdapterName, CrmCallRecord } from '../domain/crm.ts';
 
 // ---- Speech to text (streaming) ----
 
@@ -174,4 +176,49 @@ export interface OutboundDialer {
   findRecentCalls(query: { to: string; from: string; since: Date }): Promise<PlacedCall[]>;
   /** Replaces the live call's TwiML: speak `text`, then hang up (a voicemail message). */
   sayAndHangUp(callSid: string, text: string): Promise<void>;
+}
+
+// ---- Post-call analysis (one structured-output request) ----
+
+export interface AnalysisTurn {
+  speaker: 'caller' | 'agent';
+  text: string;
+}
+
+export interface CallAnalysisRequest {
+  transcript: AnalysisTurn[];
+  /** Extra fields to extract, besides summary, sentiment, outcome and action items. */
+  fields: AnalysisFieldSpec[];
+  context: { direction: 'inbound' | 'outbound'; startedAt: string; endedAt?: string };
+  /** Why the previous answer was rejected, so the model can correct it. */
+  previousError?: string;
+  model?: string;
+  signal?: AbortSignal;
+}
+
+export interface CallAnalyzer {
+  readonly name: string;
+  /** The model's answer as text (expected JSON, unvalidated), or its refusal. */
+  analyze(request: CallAnalysisRequest): Promise<{ content: string | null; refusal?: string }>;
+}
+
+// ---- CRM (one adapter per vendor; every write idempotent by the record's key) ----
+
+export interface CrmWriteResult {
+  /** The vendor's id of what was written (note, call, delivery), when it has one. */
+  externalId?: string;
+}
+
+export interface Crm {
+  readonly name: CrmAdapterName;
+  /**
+   * Writes the record once: a second push with the same idempotency key changes nothing at the
+   * CRM. Throws CrmRequestError (src/providers/crm/errors.ts) saying whether a retry can help.
+   */
+  push(record: CrmCallRecord): Promise<CrmWriteResult>;
+}
+
+/** A Slack-compatible incoming webhook for operator alerts. */
+export interface Alerter {
+  send(text: string): Promise<void>;
 }

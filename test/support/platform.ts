@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { type Activities, createActivities } from '../../src/activities/index.ts';
+import { type Activities, type ActivityDeps, createActivities } from '../../src/activities/index.ts';
 import { createPrisma, type PrismaClient } from '../../src/db/client.ts';
 import { applyMigrations } from '../../src/db/migrator.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -33,6 +33,8 @@ export async function startTestPlatform(options: {
   name: string;
   /** Where recording status callbacks go; defaults to an address nothing listens on. */
   recordingStatusCallbackUrl?: string;
+  /** Extra activity dependencies (analysis model, CRMs, ...) beside the database and logger. */
+  activityDeps?: Omit<Partial<ActivityDeps>, 'prisma'>;
 }): Promise<TestPlatform> {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const { address, namespace } = inject('temporal');
@@ -50,6 +52,7 @@ export async function startTestPlatform(options: {
       options.recordingStatusCallbackUrl ?? 'https://switchboard.test/twilio/recording-status',
     dialer: options.dialer,
     publicBaseUrl: options.publicBaseUrl,
+    ...options.activityDeps,
   });
   const worker = await Worker.create({
     connection: native,

@@ -15,6 +15,7 @@ import {
   streamChunks,
   type Usage,
 } from './chunks.ts';
+import { exampleFromSchema, type JsonSchemaFormat, jsonSchemaFormat } from './structured.ts';
 
 export type { SimToolCall } from './chunks.ts';
 
@@ -28,6 +29,8 @@ export type OpenAiSimFailure =
 
 export interface OpenAiSimReply {
   text?: string;
+  /** Sent as the message content, serialised: a structured-output answer. */
+  json?: unknown;
   toolCalls?: SimToolCall[];
   /** Defaults to `tool_calls` when there are tool calls, else `stop`. */
   finishReason?: string;
@@ -118,10 +121,15 @@ export async function startOpenAiSim(options: OpenAiSimOptions = {}): Promise<Op
   };
 }
 
-async function nextReply(context: SimContext, record: RecordedChatRequest): Promise<OpenAiSimReply> {
+async function nextReply(
+  context: SimContext,
+  record: RecordedChatRequest,
+  structured: boolean,
+): Promise<OpenAiSimReply> {
   const { script } = context.options;
   if (typeof script === 'function') return script(record, record.index);
-  if (!script && context.queue?.length === 0) return DEFAULT_REPLY;
+  // Unscripted structured requests get a schema-valid answer (see withStructuredAnswer).
+  if (!script && context.queue?.length === 0) return structured ? {} : DEFAULT_REPLY;
   return (
     context.queue?.shift() ?? { failure: { status: 500, message: 'simulated server: script exhausted' } }
   );
@@ -138,7 +146,10 @@ async function handleChat(
   if (typeof body.model !== 'string' || !Array.isArray(body.messages)) {
     return sendError(reply, 400, { message: "'model' and 'messages' are required properties" });
   }
-  const scripted = await nextReply(context, record);
+  const format = jsonSchemaFormat(body.response_format);
+  if (typeof format === 'string')
+    return sendError(reply, 400, { message: format, type: 'invalid_request_error' });
+  const scripted = withStructuredAnswer(await nextReply(context, record, format !== undefined), format);
   const { options } = context;
   options.logger?.debug({ index: record.index, stream: body.stream === true }, 'simulated openai request');
   if (scripted.failure && 'status' in scripted.failure) {
@@ -156,6 +167,20 @@ async function handleChat(
   reply.hijack();
   await streamReply(reply.raw, record, scripted, timing);
   return undefined;
+}
+
+/**
+ * A json_schema request whose script gives no content gets a minimal schema-valid answer;
+ * scripted `json` is serialised; scripted `text` goes out as is (how tests send invalid JSON).
+ */
+function withStructuredAnswer(
+  scripted: OpenAiSimReply,
+  format: JsonSchemaFormat | undefined,
+): OpenAiSimReply {
+  if (scripted.failure || scripted.text !== undefined || scripted.toolCalls) return scripted;
+  if (scripted.json !== undefined) return { ...scripted, text: JSON.stringify(scripted.json) };
+  if (format) return { ...scripted, text: JSON.stringify(exampleFromSchema(format.schema)) };
+  return scripted;
 }
 
 function modelList(models: string[] | undefined): Record<string, unknown> {

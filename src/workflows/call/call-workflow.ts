@@ -12,7 +12,9 @@ import {
 import type { Activities } from '../../activities/index.ts';
 import { type CallState, type CallWorkflowInput, isTerminalStatus } from '../../domain/call.ts';
 import { outboundCallEndedSignal } from '../outbound/contract.ts';
+import { postCallWorkflowId, postCallWorkflowType } from '../post-call/contract.ts';
 import { SA } from '../search-attributes.ts';
+import { ensureChildStarted } from '../start-child.ts';
 import { CallLifecycle } from './call-lifecycle.ts';
 import * as contract from './contract.ts';
 import { registerOptOutUpdate } from './opt-out-update.ts';
@@ -98,6 +100,10 @@ export async function callWorkflow(input: CallWorkflowInput & { transferTo?: str
   call.phase = 'ended';
   upsertSearchAttributes([{ key: SA.callOutcome, value: call.outcome() }]);
   if (input.outboundWorkflowId) await tellOutboundWorkflow(input.outboundWorkflowId, call);
+  // Analysis and CRM sync outlive the call (ABANDON); the call workflow only waits for the start.
+  await ensureChildStarted(postCallWorkflowType, postCallWorkflowId(started.callId), [
+    { callId: started.callId, appointmentIds: [...call.appointmentIds] },
+  ]);
   await condition(allHandlersFinished);
   return call.snapshot();
 }

@@ -21,3 +21,21 @@ export interface CrmReplayInput {
 
 /** Nightly: re-queues sync records that never completed (run by a Temporal Schedule). */
 export const crmReconciliationWorkflowType = 'crmReconciliationWorkflow';
+
+export interface CrmReconciliationInput {
+  /** Only records untouched for this long are re-queued (a running sync updates its record). */
+  quietForMs?: number;
+  /** At most this many (call, version) pairs per run; the next run takes the rest. */
+  limit?: number;
+}
+
+export interface CrmReconciliationResult {
+  found: number;
+  requeued: number;
+  /** Their sync workflow was still running: left alone. */
+  alreadyRunning: number;
+}
+
+export interface CrmSyncResult {
+  results: { adapter: string; status: 'succeeded' | 'dead_lettered' | 'failed'; deadLetterId?: string }[];
+}
