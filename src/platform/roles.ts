@@ -3,9 +3,11 @@ import os from 'node:os';
 import { Client, type Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
+import type { ReminderSettings } from '../activities/reminder-activities.ts';
 import { buildApi } from '../api/app.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/client.ts';
+import { recordMessageStatus } from '../db/reminder-deliveries.ts';
 import type { Logger } from '../logger.ts';
 import { publicRequestUrl, verifyTwilioSignature } from '../providers/twilio/signature.ts';
 import { buildRealtime, type RealtimeDeps } from '../realtime/app.ts';
@@ -16,6 +18,7 @@ import { createCallSession } from '../realtime/session/call-session.ts';
 import { temporalConnectionOptions } from '../temporal/connection.ts';
 import { installTemporalRuntime, startWorker } from '../worker.ts';
 import { createHealthChecker, type Probe } from './health.ts';
+import { registerHousekeepingSchedules } from './housekeeping-schedules.ts';
 import { listenOn } from './listen.ts';
 import { databaseProbe, temporalProbe, workerProbe } from './probes.ts';
 import type { ShutdownStack } from './shutdown.ts';
@@ -86,13 +89,48 @@ async function startWorkerRole(deps: RoleDeps): Promise<{ running: Promise<void>
       connection: native,
       namespace: deps.namespace,
       taskQueue: deps.config.temporal.taskQueue,
-      activities: createActivities({ prisma: deps.prisma, logger, callControl: deps.vendors.callControl }),
+      activities: createActivities({
+        prisma: deps.prisma,
+        logger,
+        callControl: deps.vendors.callControl,
+        messaging: deps.vendors.messaging,
+        reminders: reminderSettings(deps.config),
+      }),
       logger,
     }),
   );
   deps.stack.push('worker', () => worker.shutdown());
+  await step(logger, 'register housekeeping schedules', () => registerSchedules(deps, logger));
   // Wrapped: an async function returning a bare promise would wait for the worker to stop.
   return { running: worker.running };
+}
+
+function reminderSettings(config: Config): ReminderSettings {
+  const { offsetsMs, quietHours, channel, smsFrom, template } = config.reminders;
+  return {
+    offsetsMs,
+    quietHours,
+    channel,
+    template,
+    fromNumber: smsFrom,
+    statusCallbackUrl: publicRequestUrl(config.publicBaseUrl, '/twilio/message-status'),
+    businessName: config.calls.businessName,
+  };
+}
+
+function registerSchedules(deps: RoleDeps, logger: Logger): Promise<string[]> {
+  const { housekeeping, temporal } = deps.config;
+  const client = new Client({ connection: deps.connection, namespace: deps.namespace });
+  return registerHousekeepingSchedules(
+    client,
+    {
+      taskQueue: temporal.taskQueue,
+      timeZone: housekeeping.timeZone,
+      retention: { cron: housekeeping.retentionPurgeCron, retentionDays: housekeeping.retentionDays },
+      crmReconciliation: { cron: housekeeping.crmReconciliationCron },
+    },
+    logger,
+  );
 }
 
 /** Stream tokens outlive a webhook by a minute at most: Twilio connects the socket at once. */
@@ -128,6 +166,7 @@ function realtimeDeps(deps: RoleDeps): Omit<RealtimeDeps, 'health' | 'readiness'
       tokens,
       transferTo: config.calls.transferNumber,
       mediaHeartbeatTimeoutMs: config.calls.heartbeatTimeoutMs,
+      recordMessageStatus: (update) => recordMessageStatus(deps.prisma, update),
     },
     media: {
       tokens,

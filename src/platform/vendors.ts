@@ -7,9 +7,16 @@ import { createDeepgramStt } from '../providers/deepgram/stt.ts';
 import { createDeepgramAuraTts } from '../providers/deepgram/tts-aura.ts';
 import { createElevenLabsTts } from '../providers/elevenlabs/tts.ts';
 import { createOpenAiLlm } from '../providers/openai/llm.ts';
-import type { CallControl, LanguageModel, SpeechToText, TextToSpeech } from '../providers/ports.ts';
+import type {
+  CallControl,
+  LanguageModel,
+  Messaging,
+  SpeechToText,
+  TextToSpeech,
+} from '../providers/ports.ts';
 import { createFailoverTts } from '../providers/tts-failover.ts';
 import { createTwilioCallControl } from '../providers/twilio/call-control.ts';
+import { createTwilioMessaging } from '../providers/twilio/messaging.ts';
 import { startSimDeepgram } from '../sim/deepgram/server.ts';
 import { startElevenLabsSim } from '../sim/elevenlabs/server.ts';
 import { startOpenAiSim } from '../sim/openai/server.ts';
@@ -26,6 +33,8 @@ export interface Vendors {
   /** A fresh failover pair per call: the switch to the fallback is sticky for that call only. */
   tts(onSwitch?: () => void): TextToSpeech;
   callControl: CallControl;
+  /** SMS (appointment reminders) through Twilio Messages. */
+  messaging: Messaging;
   twilio: { accountSid: string; authToken: string; restUrl?: string };
   simulated: string[];
   stop(): Promise<void>;
@@ -103,9 +112,16 @@ export async function provideVendors(config: Config, logger: Logger): Promise<Ve
     baseUrl: twilio.restUrl,
     logger: log('twilio'),
   });
+  const messaging = createTwilioMessaging({
+    accountSid: twilio.accountSid as string,
+    authToken: twilio.authToken as string,
+    baseUrl: twilio.restUrl,
+    logger: log('twilio'),
+  });
   return {
     ...voice,
     callControl,
+    messaging,
     twilio: {
       accountSid: twilio.accountSid as string,
       authToken: twilio.authToken as string,

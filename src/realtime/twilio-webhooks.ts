@@ -8,6 +8,7 @@ import { connectStreamTwiml } from '../providers/twilio/twiml.ts';
 import type { callWorkflow } from '../workflows/call/call-workflow.ts';
 import { callStatusSignal, callWorkflowId } from '../workflows/call/contract.ts';
 import type { StreamTokens } from './media/stream-token.ts';
+import { messageStatusRoute, type RecordMessageStatus } from './message-status.ts';
 
 export interface TwilioWebhookDeps {
   client: Client;
@@ -20,6 +21,8 @@ export interface TwilioWebhookDeps {
   transferTo?: string;
   /** How long the call workflow waits for a media heartbeat before it closes the call. */
   mediaHeartbeatTimeoutMs?: number;
+  /** Stores SMS delivery updates (`/twilio/message-status`); the route exists only when set. */
+  recordMessageStatus?: RecordMessageStatus;
 }
 
 const voiceParams = z.object({
@@ -43,6 +46,7 @@ const SEEN_STATUS_LIMIT = 10_000;
 export async function twilioWebhooks(app: FastifyInstance, deps: TwilioWebhookDeps): Promise<void> {
   const seenStatuses = new Set<string>();
   app.addHook('preHandler', async (req, reply) => rejectUnsigned(req, reply, deps));
+  if (deps.recordMessageStatus) await app.register(messageStatusRoute, { record: deps.recordMessageStatus });
 
   app.post('/twilio/voice', async (req, reply) => {
     const params = voiceParams.safeParse(req.body);

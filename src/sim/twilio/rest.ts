@@ -15,6 +15,7 @@ import Fastify, {
 import { TERMINAL_CALL_STATUSES } from '../../domain/call.ts';
 import type { Logger } from '../../logger.ts';
 import type { CallStatus } from '../../providers/ports.ts';
+import { mountSimMessages, type SimMessages } from './messages.ts';
 
 export interface SimCall {
   sid: string;
@@ -147,11 +148,15 @@ export interface SimTwilioRestOptions {
   authToken: string;
   logger: Logger;
   registry?: ReturnType<typeof createSimCallRegistry>;
+  /** Pause between simulated message status callbacks. */
+  messageCallbackStepMs?: number;
 }
 
 export interface SimTwilioRest {
   app: FastifyInstance;
   registry: ReturnType<typeof createSimCallRegistry>;
+  /** The simulated Messages API (SMS) on the same app. */
+  messages: SimMessages;
   /** Listens on 127.0.0.1 with an ephemeral port; resolves to the origin to give the SDK. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -207,9 +212,17 @@ export async function createSimTwilioRest(options: SimTwilioRestOptions): Promis
     return callJson(call);
   });
 
+  const messages = mountSimMessages(app, {
+    accountSid: options.accountSid,
+    authToken: options.authToken,
+    logger: options.logger,
+    callbackStepMs: options.messageCallbackStepMs,
+  });
+
   return {
     app,
     registry,
+    messages,
     async listen() {
       await app.listen({ host: '127.0.0.1', port: 0 });
       const address = app.server.address();

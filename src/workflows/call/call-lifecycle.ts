@@ -21,6 +21,8 @@ export class CallLifecycle {
   /** The call was answered (media flowed or Twilio said in-progress), even if it ended at once. */
   answered = false;
   endRequestedAt?: number;
+  /** Work a tool started but did not wait for (reminder start/signal); settled before the end. */
+  private followUps: Promise<void>[] = [];
 
   constructor(readonly callSid: string) {}
 
@@ -53,6 +55,14 @@ export class CallLifecycle {
   recordAppointment(appointmentId: string, outcome: 'booked' | 'rescheduled' | 'cancelled'): void {
     if (!this.appointmentIds.includes(appointmentId)) this.appointmentIds.push(appointmentId);
     this.toolOutcome = outcome;
+  }
+
+  followUp(work: Promise<void>): void {
+    this.followUps.push(work);
+  }
+
+  async settleFollowUps(): Promise<void> {
+    await Promise.all(this.followUps);
   }
 
   outcome(): string {

@@ -68,6 +68,7 @@ export async function callWorkflow(input: CallWorkflowInput & { transferTo?: str
   call.phase = 'ended';
   upsertSearchAttributes([{ key: SA.callOutcome, value: call.outcome() }]);
   await condition(allHandlersFinished);
+  await call.settleFollowUps();
   return call.snapshot();
 }
 
