@@ -71,14 +71,12 @@ export async function registerHousekeepingSchedules(
       logger.info({ scheduleId }, 'housekeeping schedule created');
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      await client.schedule
-        .getHandle(scheduleId)
-        .update((previous) => ({
-          ...previous,
-          spec: options.spec,
-          action: options.action,
-          policies: options.policies,
-        }));
+      await client.schedule.getHandle(scheduleId).update((previous) => ({
+        ...previous,
+        spec: options.spec,
+        action: options.action,
+        policies: options.policies,
+      }));
       logger.info({ scheduleId }, 'housekeeping schedule updated');
     }
     ids.push(scheduleId);

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { type Activities, createActivities } from '../../src/activities/index.ts';
+import { type Activities, type ActivityDeps, createActivities } from '../../src/activities/index.ts';
 import { createPrisma, type PrismaClient } from '../../src/db/client.ts';
 import { applyMigrations } from '../../src/db/migrator.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -28,6 +28,8 @@ export interface TestPlatform {
 export async function startTestPlatform(options: {
   callControl?: CallControl;
   name: string;
+  /** More activity dependencies (messaging, reminder settings, ...). */
+  activityDeps?: Partial<Omit<ActivityDeps, 'prisma' | 'logger'>>;
 }): Promise<TestPlatform> {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const { address, namespace } = inject('temporal');
@@ -37,7 +39,12 @@ export async function startTestPlatform(options: {
   const taskQueue = `${options.name}-${Date.now().toString(36)}`;
   quietTemporalRuntime(logger);
   const native = await NativeConnection.connect({ address });
-  const activities: Activities = createActivities({ prisma, logger, callControl: options.callControl });
+  const activities: Activities = createActivities({
+    prisma,
+    logger,
+    callControl: options.callControl,
+    ...options.activityDeps,
+  });
   const worker = await Worker.create({
     connection: native,
     namespace,
