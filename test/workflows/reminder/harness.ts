@@ -143,3 +143,15 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+/** Resolves once the workflow sleeps on a durable timer (it has read and planned the appointment). */
+export async function timerStarted(handle: { fetchHistory(): Promise<{ events?: unknown[] | null }> }) {
+  await eventually(async () => {
+    const { events } = await handle.fetchHistory();
+    return (events ?? []).some(
+      (e) => (e as { timerStartedEventAttributes?: unknown }).timerStartedEventAttributes,
+    )
+      ? true
+      : undefined;
+  });
+}
