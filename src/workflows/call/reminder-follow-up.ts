@@ -1,11 +1,13 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { getExternalWorkflowHandle, log, ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, log, ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
 import {
   appointmentChangedSignal,
   type ReminderInput,
   reminderWorkflowId,
   reminderWorkflowType,
 } from '../reminder/contract.ts';
+
+const REMINDERS_PATCH = 'reminders-from-tools';
 
 /**
  * Keeps the appointment's reminder workflow in step with a tool's change. The tool's Update does
@@ -16,6 +18,8 @@ export async function followAppointment(
   appointmentId: string,
   change: 'booked' | 'rescheduled' | 'cancelled',
 ): Promise<void> {
+  // Call workflows recorded before reminders existed must replay without the new commands.
+  if (!patched(REMINDERS_PATCH)) return;
   // Reschedule also (re)starts: a reminder workflow that already ended (e.g. its appointment
   // time passed) would otherwise miss the new time. For a running one the start is a no-op.
   if (change !== 'cancelled') await ensureReminder(appointmentId);

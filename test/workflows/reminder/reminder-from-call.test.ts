@@ -1,11 +1,12 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listFreeSlots } from '../../../src/db/appointments.ts';
+import { createReminderNotifier } from '../../../src/platform/reminder-notifier.ts';
 import { callWorkflow } from '../../../src/workflows/call/call-workflow.ts';
 import * as call from '../../../src/workflows/call/contract.ts';
 import { reminderWorkflowId, reminderWorkflowType } from '../../../src/workflows/reminder/contract.ts';
 import type { appointmentReminderWorkflow } from '../../../src/workflows/reminder/reminder-workflow.ts';
-import { eventually, type ReminderHarness, startReminderHarness } from './harness.ts';
+import { createAppointment, eventually, type ReminderHarness, startReminderHarness } from './harness.ts';
 
 /** The call workflow's booking tools start and steer the appointment's reminder workflow. */
 describe('reminders from the call workflow', () => {
@@ -125,5 +126,28 @@ describe('reminders from the call workflow', () => {
     expect(result).toMatchObject({ ok: true, value: { status: 'cancelled' } });
     await handle.signal(call.callStatusSignal, { status: 'completed' });
     expect(await handle.result()).toMatchObject({ phase: 'ended', outcome: 'cancelled' });
+  });
+
+  it('code outside workflows (the admin API) starts, moves and cancels reminders the same way', async () => {
+    const notifier = createReminderNotifier(h.platform.client, h.platform.taskQueue);
+    const { appointment, phone } = await createAppointment(h.platform.prisma, h.agentId, {
+      startsInMs: 3_600_000,
+    });
+    const reminderId = reminderWorkflowId(appointment.id);
+    await notifier.appointmentBookedOrMoved(appointment.id);
+    await notifier.appointmentBookedOrMoved(appointment.id);
+    expect(await signalsReceived(reminderId)).toEqual(['rescheduled', 'rescheduled']);
+    await h.platform.prisma.appointment.update({
+      where: { id: appointment.id },
+      data: { status: 'cancelled' },
+    });
+    await notifier.appointmentCancelled(appointment.id);
+    const summary = await h.platform.client.workflow
+      .getHandle<typeof appointmentReminderWorkflow>(reminderId)
+      .result();
+    expect(summary).toMatchObject({ ended: 'cancelled', outcomes: [] });
+    expect(h.twilio.messages.sentTo(phone)).toHaveLength(0);
+    // Nothing running any more: cancelling again is not an error.
+    await expect(notifier.appointmentCancelled(appointment.id)).resolves.toBeUndefined();
   });
 });
