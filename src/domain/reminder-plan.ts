@@ -101,3 +101,29 @@ export function planReminders(input: ReminderPlanInput): PlannedReminder[] {
   }
   return planned;
 }
+
+/** Why reminder overrides are unusable, or undefined when they are fine. */
+export function invalidReminderOverrides(input: {
+  offsetsMs?: unknown;
+  quietHours?: unknown;
+  channel?: unknown;
+}): string | undefined {
+  const { offsetsMs, quietHours, channel } = input;
+  if (offsetsMs !== undefined) {
+    const ok =
+      Array.isArray(offsetsMs) &&
+      offsetsMs.length > 0 &&
+      offsetsMs.every((o) => typeof o === 'number' && Number.isFinite(o) && o >= 0);
+    if (!ok) return 'offsetsMs must be a non-empty list of non-negative numbers of milliseconds';
+  }
+  if (quietHours !== undefined && quietHours !== null) {
+    const q = quietHours as { start?: unknown; end?: unknown };
+    try {
+      parseQuietHours(`${String(q.start)}-${String(q.end)}`);
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+  if (channel !== undefined && channel !== 'sms' && channel !== 'call') return 'channel must be sms or call';
+  return undefined;
+}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatLocalTime, renderReminderMessage } from '../../src/domain/reminder-message.ts';
 import {
   inQuietHours,
+  invalidReminderOverrides,
   parseQuietHours,
   planReminders,
   QUIET_MARGIN_MS,
@@ -126,5 +127,20 @@ describe('reminder message', () => {
     });
     expect(text).toBe('Hi there: Acme Dental at Tue, Mar 10, 1:30 PM CDT');
     expect(formatLocalTime(startsAt, 'Europe/Berlin')).toBe('Tue, Mar 10, 7:30 PM GMT+1');
+  });
+});
+
+describe('reminder overrides', () => {
+  it('accepts absent or sensible overrides and names what is wrong otherwise', () => {
+    expect(invalidReminderOverrides({})).toBeUndefined();
+    expect(
+      invalidReminderOverrides({ offsetsMs: [0, 5000], quietHours: null, channel: 'sms' }),
+    ).toBeUndefined();
+    expect(invalidReminderOverrides({ quietHours: { start: '22:00', end: '07:00' } })).toBeUndefined();
+    expect(invalidReminderOverrides({ offsetsMs: [] })).toMatch(/offsetsMs/);
+    expect(invalidReminderOverrides({ offsetsMs: [Number.NaN] })).toMatch(/offsetsMs/);
+    expect(invalidReminderOverrides({ offsetsMs: '24h' })).toMatch(/offsetsMs/);
+    expect(invalidReminderOverrides({ quietHours: { start: '25:00', end: '07:00' } })).toMatch(/quiet hours/);
+    expect(invalidReminderOverrides({ channel: 'fax' })).toMatch(/channel/);
   });
 });

@@ -1,7 +1,7 @@
-import { condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 import type { ReminderAppointment, SendReminderResult } from '../../activities/reminder-activities.ts';
-import { planReminders } from '../../domain/reminder-plan.ts';
+import { invalidReminderOverrides, planReminders } from '../../domain/reminder-plan.ts';
 import {
   appointmentChangedSignal,
   type ReminderOutcome,
@@ -22,6 +22,8 @@ const acts = proxyActivities<Pick<Activities, 'loadReminderAppointment' | 'sendA
  * appointment and plan again; it ends when the appointment is cancelled, gone or has started.
  */
 export async function appointmentReminderWorkflow(input: ReminderWorkflowInput): Promise<ReminderSummary> {
+  const invalid = invalidReminderOverrides(input);
+  if (invalid) throw ApplicationFailure.nonRetryable(invalid, 'InvalidInput');
   let changed = false;
   setHandler(appointmentChangedSignal, () => {
     changed = true;

@@ -1,3 +1,4 @@
+import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appointmentChangedSignal } from '../../../src/workflows/reminder/contract.ts';
 import {
@@ -155,5 +156,21 @@ describe('appointment reminder workflow: changes and guarantees', () => {
     await expect(startReminder(h, input)).rejects.toThrow(/already started/i);
     await handle.result();
     expect(h.twilio.messages.sentTo(phone)).toHaveLength(1);
+  });
+
+  it('refuses unusable overrides before doing anything', async () => {
+    const { appointment, phone } = await createAppointment(h.platform.prisma, h.agentId, {
+      startsInMs: 5_000,
+    });
+    const handle = await startReminder(h, { appointmentId: appointment.id, offsetsMs: [-1_000] });
+    const failure = await handle.result().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(failure).toMatchObject({
+      cause: { type: 'InvalidInput', message: expect.stringMatching(/offsetsMs/) },
+    });
+    expect(h.twilio.messages.sentTo(phone)).toHaveLength(0);
+    expect(await h.platform.prisma.reminderDelivery.count({ where: { appointmentId: appointment.id } })).toBe(
+      0,
+    );
   });
 });
