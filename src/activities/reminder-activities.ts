@@ -93,7 +93,7 @@ export function createReminderActivities(deps: ReminderActivityDeps) {
       const target = await loadReminderTarget(deps.prisma, input.appointmentId);
       const stale = staleReason(target, input, now());
       if (stale || !target) return { status: 'stale', reason: stale ?? 'appointment not found' };
-      const from = target.agentPhone ?? settings.fromNumber ?? null;
+      const from = target.senderPhone ?? settings.fromNumber ?? null;
       const body = renderReminderMessage(settings.template ?? DEFAULT_REMINDER_TEMPLATE, {
         customerName: target.customerName,
         businessName: settings.businessName ?? target.agentName,
@@ -165,7 +165,8 @@ function unusableChannel(channel: ReminderChannel, messaging: Messaging | undefi
   // Reminder calls need the outbound-call path, which lives on another branch (see the report).
   if (channel === 'call') return 'the call channel is not available yet';
   if (!messaging) return 'no messaging provider is configured';
-  if (!from) return 'no sender number: the agent has no phone number and REMINDER_SMS_FROM is unset';
+  if (!from)
+    return 'no sender number: the agent has no phone number, no call to take it from, and REMINDER_SMS_FROM is unset';
   return undefined;
 }
 

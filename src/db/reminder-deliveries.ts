@@ -14,9 +14,14 @@ export interface ReminderTarget {
   customerPhone: string;
   customerName: string | null;
   agentName: string;
-  /** A number the agent answers: the customer recognises it and can call back. */
-  agentPhone: string | null;
+  /**
+   * The number the customer knows: one the agent answers, else the one the booking call was
+   * between (what they dialled, or what called them). Replies and call-backs reach the agent.
+   */
+  senderPhone: string | null;
 }
+
+const E164 = /^\+[1-9]\d{1,14}$/;
 
 export async function loadReminderTarget(
   prisma: PrismaClient,
@@ -27,9 +32,12 @@ export async function loadReminderTarget(
     include: {
       customer: true,
       agent: { include: { phoneNumbers: { orderBy: { createdAt: 'asc' }, take: 1 } } },
+      createdByCall: { select: { direction: true, from: true, to: true } },
     },
   });
   if (!a) return null;
+  const call = a.createdByCall;
+  const callNumber = call ? (call.direction === 'inbound' ? call.to : call.from) : null;
   return {
     appointmentId: a.id,
     status: a.status,
@@ -38,7 +46,7 @@ export async function loadReminderTarget(
     customerPhone: a.customer.phone,
     customerName: a.customer.name,
     agentName: a.agent.name,
-    agentPhone: a.agent.phoneNumbers[0]?.phone ?? null,
+    senderPhone: a.agent.phoneNumbers[0]?.phone ?? (callNumber && E164.test(callNumber) ? callNumber : null),
   };
 }
 

@@ -176,4 +176,62 @@ describe('appointment reminder workflow: sending', () => {
       status: 'delivered',
     });
   });
+
+  it('sends from the number the customer called when the agent has none of its own', async () => {
+    const agent = await h.platform.prisma.agent.create({
+      data: {
+        name: 'Numberless',
+        systemPrompt: 'p',
+        greeting: 'g',
+        voice: 'v',
+        ttsModel: 't',
+        sttModel: 's',
+      },
+    });
+    const { appointment, phone, customer } = await createAppointment(h.platform.prisma, agent.id, {
+      startsInMs: 5_000,
+    });
+    const call = await h.platform.prisma.call.create({
+      data: {
+        callSid: 'CAsender0001',
+        direction: 'inbound',
+        from: phone,
+        to: '+14155550177',
+        status: 'completed',
+        agentId: agent.id,
+        customerId: customer.id,
+      },
+    });
+    await h.platform.prisma.appointment.update({
+      where: { id: appointment.id },
+      data: { createdByCallId: call.id },
+    });
+    await (
+      await startReminder(h, { appointmentId: appointment.id, offsetsMs: [3_000], quietHours: null })
+    ).result();
+    expect(h.twilio.messages.sentTo(phone).map((m) => m.from)).toEqual(['+14155550177']);
+  });
+
+  it('records a reminder for a channel that cannot be used as skipped, with the reason', async () => {
+    const { appointment, phone } = await createAppointment(h.platform.prisma, h.agentId, {
+      startsInMs: 5_000,
+    });
+    const handle = await startReminder(h, {
+      appointmentId: appointment.id,
+      offsetsMs: [3_000],
+      quietHours: null,
+      channel: 'call',
+    });
+    const summary = await handle.result();
+    expect(summary.outcomes.map((o) => o.result)).toEqual(['skipped']);
+    expect(h.twilio.messages.sentTo(phone)).toHaveLength(0);
+    const row = await h.platform.prisma.reminderDelivery.findFirstOrThrow({
+      where: { appointmentId: appointment.id },
+    });
+    expect(row).toMatchObject({
+      status: 'skipped',
+      channel: 'call',
+      reason: 'the call channel is not available yet',
+    });
+  });
 });
