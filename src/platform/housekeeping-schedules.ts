@@ -18,6 +18,12 @@ export interface HousekeepingScheduleSettings {
   timeZone?: string;
 }
 
+/**
+ * Overlap is SKIP, so a run that hangs (e.g. its workflow type is not deployed on any worker yet)
+ * would block every later one; it is cut off well before the next nightly run.
+ */
+const RUN_LIMIT = '20 hours';
+
 type ScheduleDefinition = Omit<ScheduleOptions, 'scheduleId'> & { scheduleId: string };
 
 export function housekeepingSchedules(settings: HousekeepingScheduleSettings): ScheduleDefinition[] {
@@ -35,6 +41,7 @@ export function housekeepingSchedules(settings: HousekeepingScheduleSettings): S
         workflowType: retentionPurgeWorkflowType,
         workflowId: `${prefix}retention-purge`,
         taskQueue: settings.taskQueue,
+        workflowExecutionTimeout: RUN_LIMIT,
         args: retentionArgs,
       },
       policies: common,
@@ -47,6 +54,7 @@ export function housekeepingSchedules(settings: HousekeepingScheduleSettings): S
         workflowType: crmReconciliationWorkflowType,
         workflowId: `${prefix}crm-reconciliation`,
         taskQueue: settings.taskQueue,
+        workflowExecutionTimeout: RUN_LIMIT,
         args: [],
       },
       policies: common,

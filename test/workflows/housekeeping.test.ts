@@ -94,6 +94,7 @@ describe('housekeeping', () => {
       workflowType: 'retentionPurgeWorkflow',
       taskQueue: platform.taskQueue,
       args: [{ retentionDays: 90, batchSize: 2 }],
+      workflowExecutionTimeout: 20 * 3_600_000,
     });
     expect(retention.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 4, end: 4, step: 1 }] });
     expect(retention.policies.overlap).toBe('SKIP');
