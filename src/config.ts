@@ -2,6 +2,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { type AnalysisFieldSpec, analysisFieldSpecs } from './domain/call-analysis.ts';
 import { CRM_ADAPTER_NAMES, type CrmAdapterName } from './domain/crm.ts';
+import { parseQuietHours, type QuietHours } from './domain/reminder-plan.ts';
+import { isValidTimeZone } from './domain/time-zone.ts';
 
 /**
  * Every setting Switchboard reads, parsed once. This is the only module that reads
@@ -51,6 +53,36 @@ const crmAdapterList = z
   )
   .pipe(z.union([z.tuple([z.literal('none')]), z.array(z.enum(CRM_ADAPTER_NAMES)).min(1)]))
   .transform((list) => (list[0] === 'none' ? [] : [...new Set(list as CrmAdapterName[])]));
+const DURATION = /^(\d+)\s*(s|m|h|d)$/;
+const DURATION_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** "24h,2h" → [86400000, 7200000]. */
+const durationList = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    const out: number[] = [];
+    for (const part of v.split(',').map((p) => p.trim())) {
+      const m = DURATION.exec(part);
+      if (!m || Number(m[1]) <= 0) {
+        ctx.addIssue({ code: 'custom', message: `"${part}" is not a duration like 24h, 90m or 30s` });
+        return z.NEVER;
+      }
+      out.push(Number(m[1]) * DURATION_MS[m[2] as keyof typeof DURATION_MS]);
+    }
+    return out;
+  });
+const quietHours = z.string().transform((v, ctx): QuietHours | null => {
+  try {
+    return parseQuietHours(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+const cron = z
+  .string()
+  .trim()
+  .regex(/^(\S+\s+){4}\S+$/, 'must be a 5-field cron expression, e.g. "15 3 * * *"');
 
 function isUrlWithProtocol(value: string, protocols: string[]): boolean {
   try {
@@ -131,6 +163,24 @@ const envSchema = z.object({
     .int()
     .min(1000)
     .default(24 * 60 * 60_000),
+  REMINDER_OFFSETS: durationList.default([24 * 3_600_000, 2 * 3_600_000]),
+  REMINDER_QUIET_HOURS: quietHours.default({ start: '21:00', end: '08:00' }),
+  REMINDER_CHANNEL: z.enum(['sms', 'call']).default('sms'),
+  REMINDER_SMS_FROM: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number')
+      .optional(),
+  ),
+  REMINDER_TEMPLATE: optionalText,
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
+  RETENTION_PURGE_CRON: cron.default('15 3 * * *'),
+  CRM_RECONCILIATION_CRON: cron.default('30 2 * * *'),
+  HOUSEKEEPING_TIME_ZONE: z
+    .string()
+    .trim()
+    .refine(isValidTimeZone, 'must be an IANA time zone')
+    .default('UTC'),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -172,6 +222,23 @@ export interface Config {
     businessName?: string;
     /** A call whose media node has not signalled for this long is closed by its workflow. */
     heartbeatTimeoutMs: number;
+  };
+  reminders: {
+    /** How long before an appointment each reminder is due. */
+    offsetsMs: number[];
+    /** Local window (customer's zone) in which no reminder is sent; null = none. */
+    quietHours: QuietHours | null;
+    channel: 'sms' | 'call';
+    /** Sender for agents without a phone number of their own. */
+    smsFrom?: string;
+    template?: string;
+  };
+  housekeeping: {
+    retentionDays: number;
+    retentionPurgeCron: string;
+    crmReconciliationCron: string;
+    /** Zone the cron expressions are read in. */
+    timeZone: string;
   };
   vendors: {
     twilio: { accountSid?: string; authToken?: string };
@@ -254,6 +321,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       transferNumber: e.TRANSFER_NUMBER,
       businessName: e.BUSINESS_NAME,
       heartbeatTimeoutMs: e.CALL_HEARTBEAT_TIMEOUT_MS,
+    },
+    reminders: {
+      offsetsMs: e.REMINDER_OFFSETS,
+      quietHours: e.REMINDER_QUIET_HOURS,
+      channel: e.REMINDER_CHANNEL,
+      smsFrom: e.REMINDER_SMS_FROM,
+      template: e.REMINDER_TEMPLATE,
+    },
+    housekeeping: {
+      retentionDays: e.RETENTION_DAYS,
+      retentionPurgeCron: e.RETENTION_PURGE_CRON,
+      crmReconciliationCron: e.CRM_RECONCILIATION_CRON,
+      timeZone: e.HOUSEKEEPING_TIME_ZONE,
     },
     vendors: {
       twilio: { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN },

@@ -1,15 +1,17 @@
 import os from 'node:os';
 import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import type { CallAnalyzer, CallControl, OutboundDialer } from '../providers/ports.ts';
+import type { CallAnalyzer, CallControl, Messaging, OutboundDialer } from '../providers/ports.ts';
 import { createAppointmentActivities } from './appointment-activities.ts';
 import { createCallActivities } from './call-activities.ts';
 import { createCampaignActivities } from './campaign-activities.ts';
 import { type CrmSettings, createCrmActivities } from './crm-activities.ts';
+import { createHousekeepingActivities } from './housekeeping-activities.ts';
 import { createOptOutActivities } from './opt-out-activities.ts';
 import { createOutboundActivities } from './outbound-activities.ts';
 import { type AnalysisSettings, createPostCallActivities } from './post-call-activities.ts';
 import { createRecordingActivities } from './recording-activities.ts';
+import { createReminderActivities, type ReminderSettings } from './reminder-activities.ts';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -21,6 +23,9 @@ export interface ActivityDeps {
   dialer?: OutboundDialer;
   /** The realtime node's public origin, for the webhooks of calls we place. */
   publicBaseUrl?: string;
+  /** SMS for appointment reminders; without it reminders are recorded as skipped. */
+  messaging?: Messaging;
+  reminders?: ReminderSettings;
   now?: () => Date;
   /** Post-call analysis model; absent: analyses of calls with a transcript are recorded failed. */
   callAnalyzer?: CallAnalyzer;
@@ -40,6 +45,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createOptOutActivities(deps),
     ...createPostCallActivities(deps),
     ...createCrmActivities(deps),
+    ...createReminderActivities(deps),
+    ...createHousekeepingActivities(deps),
     async readDatabaseTime(): Promise<string> {
       const rows = await deps.prisma.$queryRaw<{ now: Date }[]>`SELECT now() AS now`;
       const now = rows[0]?.now;

@@ -3,10 +3,12 @@ import os from 'node:os';
 import { Client, type Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
+import type { ReminderSettings } from '../activities/reminder-activities.ts';
 import { buildApi } from '../api/app.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/client.ts';
 import { saveRecordingStatus } from '../db/recordings.ts';
+import { recordMessageStatus } from '../db/reminder-deliveries.ts';
 import type { Logger } from '../logger.ts';
 import { publicRequestUrl, verifyTwilioSignature } from '../providers/twilio/signature.ts';
 import { buildRealtime, type RealtimeDeps } from '../realtime/app.ts';
@@ -18,6 +20,7 @@ import { RECORDING_STATUS_PATH } from '../realtime/twilio-webhooks.ts';
 import { temporalConnectionOptions } from '../temporal/connection.ts';
 import { installTemporalRuntime, startWorker } from '../worker.ts';
 import { createHealthChecker, type Probe } from './health.ts';
+import { registerHousekeepingSchedules } from './housekeeping-schedules.ts';
 import { listenOn } from './listen.ts';
 import { databaseProbe, temporalProbe, workerProbe } from './probes.ts';
 import type { ShutdownStack } from './shutdown.ts';
@@ -101,13 +104,44 @@ async function startWorkerRole(deps: RoleDeps): Promise<{ running: Promise<void>
           maxAnswerAttempts: deps.config.postCall.maxAnswerAttempts,
         },
         crm: deps.vendors.crm,
+        messaging: deps.vendors.messaging,
+        reminders: reminderSettings(deps.config),
       }),
       logger,
     }),
   );
   deps.stack.push('worker', () => worker.shutdown());
+  await step(logger, 'register housekeeping schedules', () => registerSchedules(deps, logger));
   // Wrapped: an async function returning a bare promise would wait for the worker to stop.
   return { running: worker.running };
+}
+
+function reminderSettings(config: Config): ReminderSettings {
+  const { offsetsMs, quietHours, channel, smsFrom, template } = config.reminders;
+  return {
+    offsetsMs,
+    quietHours,
+    channel,
+    template,
+    fromNumber: smsFrom,
+    statusCallbackUrl: publicRequestUrl(config.publicBaseUrl, '/twilio/message-status'),
+    businessName: config.calls.businessName,
+  };
+}
+
+function registerSchedules(deps: RoleDeps, logger: Logger): Promise<string[]> {
+  const { housekeeping, temporal } = deps.config;
+  const client = new Client({ connection: deps.connection, namespace: deps.namespace });
+  return registerHousekeepingSchedules(
+    client,
+    {
+      taskQueue: temporal.taskQueue,
+      timeZone: housekeeping.timeZone,
+      retention: { cron: housekeeping.retentionPurgeCron, retentionDays: housekeeping.retentionDays },
+      crmReconciliation: { cron: housekeeping.crmReconciliationCron },
+    },
+    logger,
+  );
 }
 
 /** Stream tokens outlive a webhook by a minute at most: Twilio connects the socket at once. */
@@ -144,6 +178,7 @@ function realtimeDeps(deps: RoleDeps): Omit<RealtimeDeps, 'health' | 'readiness'
       saveRecordingStatus: (update) => saveRecordingStatus(deps.prisma, update),
       transferTo: config.calls.transferNumber,
       mediaHeartbeatTimeoutMs: config.calls.heartbeatTimeoutMs,
+      recordMessageStatus: (update) => recordMessageStatus(deps.prisma, update),
     },
     media: {
       tokens,

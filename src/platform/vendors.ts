@@ -13,6 +13,7 @@ import type {
   CallAnalyzer,
   CallControl,
   LanguageModel,
+  Messaging,
   OutboundDialer,
   SpeechToText,
   TextToSpeech,
@@ -20,6 +21,7 @@ import type {
 import { createFailoverTts } from '../providers/tts-failover.ts';
 import { createTwilioCallControl } from '../providers/twilio/call-control.ts';
 import { createTwilioDialer } from '../providers/twilio/dialer.ts';
+import { createTwilioMessaging } from '../providers/twilio/messaging.ts';
 import { startSimDeepgram } from '../sim/deepgram/server.ts';
 import { startElevenLabsSim } from '../sim/elevenlabs/server.ts';
 import { startOpenAiSim } from '../sim/openai/server.ts';
@@ -43,6 +45,8 @@ export interface Vendors {
   /** Post-call analysis (structured output) on the same OpenAI-compatible endpoint. */
   callAnalyzer: CallAnalyzer;
   crm: CrmSettings;
+  /** SMS (appointment reminders) through Twilio Messages. */
+  messaging: Messaging;
   twilio: { accountSid: string; authToken: string; restUrl?: string };
   simulated: string[];
   stop(): Promise<void>;
@@ -160,12 +164,19 @@ export async function provideVendors(config: Config, logger: Logger): Promise<Ve
     model: config.postCall.model ?? v.openai.model,
     logger: log('call-analysis'),
   });
+  const messaging = createTwilioMessaging({
+    accountSid: twilio.accountSid as string,
+    authToken: twilio.authToken as string,
+    baseUrl: twilio.restUrl,
+    logger: log('twilio'),
+  });
   return {
     ...voice,
     callControl: createTwilioCallControl(twilioOptions),
     dialer: createTwilioDialer(twilioOptions),
     callAnalyzer,
     crm: crm.settings,
+    messaging,
     twilio: {
       accountSid: twilio.accountSid as string,
       authToken: twilio.authToken as string,

@@ -222,3 +222,46 @@ export interface Crm {
 export interface Alerter {
   send(text: string): Promise<void>;
 }
+
+// ---- Messaging (SMS) ----
+
+/** Twilio's message statuses that matter after sending, in the order they normally advance. */
+export type MessageStatus =
+  | 'accepted'
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'delivered'
+  | 'undelivered'
+  | 'failed'
+  | 'receiving'
+  | 'received'
+  | 'read'
+  | 'scheduled'
+  | 'canceled';
+
+export interface SentMessage {
+  sid: string;
+  status: MessageStatus;
+  to: string;
+  from: string;
+  body: string;
+  dateCreated: Date;
+}
+
+export interface SendMessageRequest {
+  to: string;
+  from: string;
+  body: string;
+  /** Where the vendor posts delivery updates (signed like every Twilio webhook). */
+  statusCallbackUrl?: string;
+}
+
+export interface Messaging {
+  send(request: SendMessageRequest): Promise<SentMessage>;
+  /**
+   * Messages sent to `to` since `since`, newest first. Used to reconcile a send whose result was
+   * lost in a crash: the vendor has no idempotency key for messages.
+   */
+  listSentTo(to: string, since: Date): Promise<SentMessage[]>;
+}

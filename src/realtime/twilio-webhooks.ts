@@ -9,6 +9,7 @@ import { connectStreamTwiml } from '../providers/twilio/twiml.ts';
 import type { callWorkflow } from '../workflows/call/call-workflow.ts';
 import { callStatusSignal, callWorkflowId } from '../workflows/call/contract.ts';
 import type { StreamTokens } from './media/stream-token.ts';
+import { messageStatusRoute, type RecordMessageStatus } from './message-status.ts';
 import { outboundCallFields, outboundWebhooks } from './outbound-webhooks.ts';
 
 export interface TwilioWebhookDeps {
@@ -22,8 +23,10 @@ export interface TwilioWebhookDeps {
   transferTo?: string;
   /** How long the call workflow waits for a media heartbeat before it closes the call. */
   mediaHeartbeatTimeoutMs?: number;
-  /** Stores a recording status callback; false when the call is unknown. */
-  saveRecordingStatus(update: RecordingStatusUpdate): Promise<boolean>;
+  /** Stores a recording status callback (false: unknown call); the route exists only when set. */
+  saveRecordingStatus?: (update: RecordingStatusUpdate) => Promise<boolean>;
+  /** Stores SMS delivery updates (`/twilio/message-status`); the route exists only when set. */
+  recordMessageStatus?: RecordMessageStatus;
 }
 
 export const RECORDING_STATUS_PATH = '/twilio/recording-status';
@@ -58,6 +61,7 @@ export async function twilioWebhooks(app: FastifyInstance, deps: TwilioWebhookDe
   const seenStatuses = new Set<string>();
   app.addHook('preHandler', async (req, reply) => rejectUnsigned(req, reply, deps));
   await outboundWebhooks(app, deps);
+  if (deps.recordMessageStatus) await app.register(messageStatusRoute, { record: deps.recordMessageStatus });
 
   app.post('/twilio/voice', async (req, reply) => {
     const params = voiceParams.safeParse(req.body);
@@ -110,22 +114,25 @@ export async function twilioWebhooks(app: FastifyInstance, deps: TwilioWebhookDe
     return reply.code(204).send();
   });
 
-  app.post(RECORDING_STATUS_PATH, async (req, reply) => {
-    const params = recordingParams.safeParse(req.body);
-    if (!params.success)
-      return reply.code(400).send({ error: { status: 400, message: 'missing recording fields' } });
-    const p = params.data;
-    const known = await deps.saveRecordingStatus({
-      callSid: p.CallSid,
-      recordingSid: p.RecordingSid,
-      recordingUrl: p.RecordingUrl,
-      status: p.RecordingStatus,
-      durationSec: p.RecordingDuration,
+  const saveRecording = deps.saveRecordingStatus;
+  if (saveRecording) {
+    app.post(RECORDING_STATUS_PATH, async (req, reply) => {
+      const params = recordingParams.safeParse(req.body);
+      if (!params.success)
+        return reply.code(400).send({ error: { status: 400, message: 'missing recording fields' } });
+      const p = params.data;
+      const known = await saveRecording({
+        callSid: p.CallSid,
+        recordingSid: p.RecordingSid,
+        recordingUrl: p.RecordingUrl,
+        status: p.RecordingStatus,
+        durationSec: p.RecordingDuration,
+      });
+      // Unknown calls are acknowledged: a retry would not make them known.
+      if (!known) req.log.warn({ callSid: p.CallSid }, 'recording status for an unknown call');
+      return reply.code(204).send();
     });
-    // Unknown calls are acknowledged: a retry would not make them known.
-    if (!known) req.log.warn({ callSid: p.CallSid }, 'recording status for an unknown call');
-    return reply.code(204).send();
-  });
+  }
 }
 
 async function rejectUnsigned(req: FastifyRequest, reply: FastifyReply, deps: TwilioWebhookDeps) {

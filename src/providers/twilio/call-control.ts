@@ -26,7 +26,7 @@ export interface TwilioCallControlOptions {
 type RequestOptions<TData> = RequestClientModule.RequestOptions<TData>;
 
 /** Sends every SDK request to `origin`, keeping path and query. */
-class OriginRewritingClient extends twilio.RequestClient {
+export class OriginRewritingClient extends twilio.RequestClient {
   constructor(
     private readonly origin: string,
     options: { timeout: number },

@@ -14,6 +14,7 @@ import Fastify, {
 import { TERMINAL_CALL_STATUSES } from '../../domain/call.ts';
 import type { Logger } from '../../logger.ts';
 import type { CallStatus } from '../../providers/ports.ts';
+import { mountSimMessages, type SimMessages } from './messages.ts';
 import { registerSimRecordings, type SimRecordings } from './recordings.ts';
 import { errorBody, first, newSid } from './rest-wire.ts';
 
@@ -156,12 +157,16 @@ export interface SimTwilioRestOptions {
   logger: Logger;
   registry?: ReturnType<typeof createSimCallRegistry>;
   outbound?: SimCallCreator;
+  /** Pause between simulated message status callbacks. */
+  messageCallbackStepMs?: number;
 }
 
 export interface SimTwilioRest {
   app: FastifyInstance;
   registry: ReturnType<typeof createSimCallRegistry>;
   recordings: SimRecordings;
+  /** The simulated Messages API (SMS) on the same app. */
+  messages: SimMessages;
   /** Listens on 127.0.0.1 with an ephemeral port; resolves to the origin to give the SDK. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -235,11 +240,18 @@ export async function createSimTwilioRest(options: SimTwilioRestOptions): Promis
   });
 
   const recordings = registerSimRecordings(app, { ...options, registry, findCall });
+  const messages = mountSimMessages(app, {
+    accountSid: options.accountSid,
+    authToken: options.authToken,
+    logger: options.logger,
+    callbackStepMs: options.messageCallbackStepMs,
+  });
 
   return {
     app,
     registry,
     recordings,
+    messages,
     async listen() {
       await app.listen({ host: '127.0.0.1', port: 0 });
       const address = app.server.address();

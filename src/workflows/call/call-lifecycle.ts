@@ -23,6 +23,8 @@ export class CallLifecycle {
   endRequestedAt?: number;
   /** Outbound prompt variables, handed to the media node through the state query. */
   variables?: Record<string, string>;
+  /** Work a tool started but did not wait for (reminder start/signal); settled before the end. */
+  private followUps: Promise<void>[] = [];
 
   constructor(readonly callSid: string) {}
 
@@ -55,6 +57,14 @@ export class CallLifecycle {
   recordAppointment(appointmentId: string, outcome: 'booked' | 'rescheduled' | 'cancelled'): void {
     if (!this.appointmentIds.includes(appointmentId)) this.appointmentIds.push(appointmentId);
     this.toolOutcome = outcome;
+  }
+
+  followUp(work: Promise<void>): void {
+    this.followUps.push(work);
+  }
+
+  async settleFollowUps(): Promise<void> {
+    await Promise.all(this.followUps);
   }
 
   outcome(): string {

@@ -105,6 +105,7 @@ export async function callWorkflow(input: CallWorkflowInput & { transferTo?: str
     { callId: started.callId, appointmentIds: [...call.appointmentIds] },
   ]);
   await condition(allHandlersFinished);
+  await call.settleFollowUps();
   return call.snapshot();
 }
 

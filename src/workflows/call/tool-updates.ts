@@ -11,6 +11,7 @@ import {
 } from '../../domain/call.ts';
 import type { CallLifecycle } from './call-lifecycle.ts';
 import * as contract from './contract.ts';
+import { followAppointment } from './reminder-follow-up.ts';
 
 type Acts = Pick<
   Activities,
@@ -34,7 +35,10 @@ export function registerToolUpdates(call: CallLifecycle, acts: Acts, transferTo:
         customerId,
         callId: call.callId as string,
       });
-      if (result.ok) call.recordAppointment(result.value.appointmentId, 'booked');
+      if (result.ok) {
+        call.recordAppointment(result.value.appointmentId, 'booked');
+        call.followUp(followAppointment(result.value.appointmentId, 'booked'));
+      }
       return result;
     },
     { validator: validate(bookAppointmentArgs, call) },
@@ -45,7 +49,10 @@ export function registerToolUpdates(call: CallLifecycle, acts: Acts, transferTo:
       const customerId = await customerOf(call);
       if (!customerId) return { ok: false, error: 'the caller number is unknown' };
       const result = await acts.rescheduleAppointment({ ...args, customerId });
-      if (result.ok) call.recordAppointment(result.value.appointmentId, 'rescheduled');
+      if (result.ok) {
+        call.recordAppointment(result.value.appointmentId, 'rescheduled');
+        call.followUp(followAppointment(result.value.appointmentId, 'rescheduled'));
+      }
       return result;
     },
     { validator: validate(rescheduleAppointmentArgs, call) },
@@ -56,7 +63,10 @@ export function registerToolUpdates(call: CallLifecycle, acts: Acts, transferTo:
       const customerId = await customerOf(call);
       if (!customerId) return { ok: false, error: 'the caller number is unknown' };
       const result = await acts.cancelAppointment({ ...args, customerId });
-      if (result.ok) call.recordAppointment(result.value.appointmentId, 'cancelled');
+      if (result.ok) {
+        call.recordAppointment(result.value.appointmentId, 'cancelled');
+        call.followUp(followAppointment(result.value.appointmentId, 'cancelled'));
+      }
       return result;
     },
     { validator: validate(cancelAppointmentArgs, call) },

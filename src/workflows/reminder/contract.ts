@@ -15,3 +15,32 @@ export interface ReminderInput {
 /** The appointment was rescheduled or cancelled: the workflow re-reads it and recomputes or ends. */
 export const appointmentChangedSignal =
   defineSignal<[{ change: 'rescheduled' | 'cancelled' }]>('appointmentChanged');
+
+/**
+ * Optional overrides of the deployment's reminder settings, for the admin API and tests (reminder
+ * offsets of seconds). Absent fields use the worker's configuration.
+ */
+export interface ReminderOverrides {
+  /** How long before the appointment each reminder is due, in ms. */
+  offsetsMs?: number[];
+  /** Local "HH:MM" window in which nothing is sent; null turns quiet hours off. */
+  quietHours?: { start: string; end: string } | null;
+  channel?: 'sms' | 'call';
+}
+
+export type ReminderWorkflowInput = ReminderInput & ReminderOverrides;
+
+export interface ReminderOutcome {
+  startsAt: string;
+  offsetMs: number;
+  /** sent, already-handled, failed, skipped, or why it was not attempted (past, quiet-hours, ...). */
+  result: string;
+  messageSid?: string;
+  sendAt?: string;
+}
+
+export interface ReminderSummary {
+  appointmentId: string;
+  ended: 'cancelled' | 'appointment-started' | 'not-found';
+  outcomes: ReminderOutcome[];
+}
