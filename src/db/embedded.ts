@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Logger } from '../logger.ts';
+import { type NotificationSource, tapNotifications } from './notification-tap.ts';
 
 /**
  * Postgres with no server to install: PGlite (Postgres compiled to WASM, in this process) keeps
@@ -39,6 +40,8 @@ export interface EmbeddedPostgres {
   connectionString: string;
   /** The most connections a pool may open at once (pg `max`); more are refused, not queued. */
   maxConnections: number;
+  /** NOTIFYs committed in this database, heard in process (socket clients cannot LISTEN here). */
+  notifications: NotificationSource;
   /** Closes every connection and the database so that everything written is on disk. */
   stop(): Promise<void>;
 }
@@ -58,6 +61,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       port,
       maxConnections: POOL_CONNECTIONS + SPARE_CONNECTIONS,
     });
+    const notifications = tapNotifications(server);
     server.addEventListener('error', (event) =>
       logger.warn({ err: (event as CustomEvent<unknown>).detail }, 'embedded database connection error'),
     );
@@ -70,6 +74,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     return {
       connectionString,
       maxConnections: POOL_CONNECTIONS,
+      notifications,
       stop: once(() => stop(server, db, unlock, logger)),
     };
   } catch (err) {
