@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { type HealthRoutesOptions, healthRoutes } from '../platform/health-routes.ts';
 import { createAuditLog } from './audit.ts';
 import { installAuth } from './auth/authenticate.ts';
 import { createRateLimiter, type RateLimitRule } from './auth/rate-limit.ts';
+import type { Access } from './auth/roles.ts';
 import { ApiError, errorBody, errorHandler } from './http/errors.ts';
 import { createIdempotency } from './http/idempotency.ts';
 import { createApiMetrics } from './http/metrics.ts';
@@ -53,6 +59,19 @@ export interface ApiDeps extends HealthRoutesOptions {
   now?: () => Date;
 }
 
+/** Every route as registered (including HEAD twins and health): what the auth tests walk. */
+export interface RouteInventoryEntry {
+  method: string;
+  url: string;
+  access: Access | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeInventory: RouteInventoryEntry[];
+  }
+}
+
 /** Routes that exist before any plugin could declare access: health and readiness are public. */
 const PUBLIC_PLATFORM_ROUTES = new Set(['/health', '/ready']);
 
@@ -64,8 +83,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: settings.bodyLimitBytes,
     genReqId: requestId,
-    requestIdLogLabel: 'requestId',
-    disableRequestLogging: true,
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     routerOptions: { maxParamLength: 200 },
   });
   installRequestLogging(app);
@@ -76,9 +94,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send(errorBody(req, new ApiError(404, 'not_found', 'no such route'))),
   );
+  const inventory: RouteInventoryEntry[] = [];
+  app.decorate('routeInventory', inventory);
   app.addHook('onRoute', (route) => {
     if (PUBLIC_PLATFORM_ROUTES.has(route.url) && !route.config?.access) {
       route.config = { ...route.config, access: 'public' };
+    }
+    for (const method of [route.method].flat()) {
+      inventory.push({ method, url: route.url, access: route.config?.access });
     }
   });
   installSecurityHeaders(app, settings.corsOrigins);
