@@ -82,6 +82,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: settings.bodyLimitBytes,
+    // Live transcript streams never go idle; closing must not wait for their clients.
+    forceCloseConnections: true,
     genReqId: requestId,
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     routerOptions: { maxParamLength: 200 },

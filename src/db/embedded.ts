@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Logger } from '../logger.ts';
-import { type NotificationSource, tapNotifications } from './notification-tap.ts';
+import { CALL_EVENTS_CHANNEL, type NotificationSource, tapNotifications } from './notification-tap.ts';
 
 /**
  * Postgres with no server to install: PGlite (Postgres compiled to WASM, in this process) keeps
@@ -61,7 +61,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       port,
       maxConnections: POOL_CONNECTIONS + SPARE_CONNECTIONS,
     });
-    const notifications = tapNotifications(server);
+    const notifications = await tapNotifications(server, [CALL_EVENTS_CHANNEL]);
     server.addEventListener('error', (event) =>
       logger.warn({ err: (event as CustomEvent<unknown>).detail }, 'embedded database connection error'),
     );

@@ -1,5 +1,8 @@
 import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
+/** The channel the call-event triggers NOTIFY on (migration api_idempotency_and_live_turns). */
+export const CALL_EVENTS_CHANNEL = 'switchboard_call_events';
+
 /** In-process LISTEN: a callback per channel, fed by NOTIFYs committed in the embedded database. */
 export interface NotificationSource {
   listen(channel: string, listener: (payload: string) => void): () => void;
@@ -19,10 +22,18 @@ interface QueryQueue {
  * one), so we read NotificationResponse messages ('A') from the protocol bytes PGlite hands to
  * the socket server and dispatch them in process. The bytes still go to the socket unchanged.
  *
+ * Postgres only emits notifications for channels its backend LISTENs on, so the channels are
+ * LISTENed here, before the server accepts connections: PGlite has one backend, and a LISTEN sent
+ * later could land inside another connection's open transaction.
+ *
  * It wraps the server's query queue, which the package does not expose in its types (hence the
  * cast); a pglite-socket upgrade must re-check this (test/api/live-embedded.test.ts covers it).
  */
-export function tapNotifications(server: PGLiteSocketServer): NotificationSource {
+export async function tapNotifications(
+  server: PGLiteSocketServer,
+  channels: readonly string[],
+): Promise<NotificationSource> {
+  for (const channel of channels) await server.db.exec(`LISTEN "${channel.replace(/"/g, '""')}"`);
   const listeners = new Map<string, Set<(payload: string) => void>>();
   const queue = (server as unknown as { queryQueue: QueryQueue }).queryQueue;
   if (!queue || typeof queue.enqueue !== 'function') {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { NotificationSource } from '../../db/notification-tap.ts';
+import { CALL_EVENTS_CHANNEL, type NotificationSource } from '../../db/notification-tap.ts';
 import type { Logger } from '../../logger.ts';
 
 /** What the `switchboard_call_events` trigger (migration api_idempotency_and_live_turns) sends. */
@@ -14,8 +14,6 @@ export interface CallEventFeed {
   subscribe(callId: string, listener: (event: CallEvent) => void): Promise<() => void>;
   close(): Promise<void>;
 }
-
-export const CALL_EVENTS_CHANNEL = 'switchboard_call_events';
 
 /** Listeners by call id: one notification channel, many watched calls. */
 class Subscribers {
