@@ -1,6 +1,5 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-// Deep import: the package index does not export the proto JSON helpers (no exports map).
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { callWorkflowId } from '../../workflows/call/contract.ts';
 import { campaignWorkflowId } from '../../workflows/campaign/contract.ts';
@@ -135,7 +134,6 @@ async function describeWithHistory(client: Client, workflowId: string, query: z.
       maximumPageSize: query.pageSize,
       nextPageToken: decodeToken(query.pageToken),
     });
-    const history = JSON.parse(historyToJSON({ events: res.history?.events ?? [] })) as { events: unknown[] };
     return {
       workflowId,
       runId: description.runId,
@@ -148,7 +146,7 @@ async function describeWithHistory(client: Client, workflowId: string, query: z.
       searchAttributes: Object.fromEntries(
         description.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value]),
       ),
-      events: history.events,
+      events: (res.history?.events ?? []).map(eventToJson),
       nextPageToken: encodeToken(res.nextPageToken),
     };
   } catch (err) {
@@ -168,6 +166,20 @@ function badToken(err: unknown): never {
     );
   }
   throw err;
+}
+
+/**
+ * Events as plain JSON (enum names, int64 as strings, payload bytes as base64), via the proto
+ * classes' own `toObject`. Not `historyToJSON` from @temporalio/common: with this install's two
+ * protobufjs copies it throws "type must be a Type".
+ */
+function eventToJson(event: temporal.api.history.v1.IHistoryEvent): unknown {
+  const message = temporal.api.history.v1.HistoryEvent.fromObject(event);
+  return temporal.api.history.v1.HistoryEvent.toObject(message, {
+    longs: String,
+    enums: String,
+    bytes: String,
+  });
 }
 
 function decodeToken(token: string | undefined): Uint8Array | undefined {
