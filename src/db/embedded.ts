@@ -67,6 +67,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     );
     await server.start();
     const connectionString = toConnectionString(server.getServerConn());
+    // Published so a one-off command (e.g. `npm run keys:create`) can reach the database while
+    // this process holds the lock, instead of opening the directory a second time.
+    await fs.writeFile(endpointFile(dataDir), connectionString, { mode: 0o600 });
     logger.info(
       { dataDir, address: server.getServerConn(), ms: Math.round(performance.now() - started) },
       'embedded database started',
@@ -75,7 +78,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       connectionString,
       maxConnections: POOL_CONNECTIONS,
       notifications,
-      stop: once(() => stop(server, db, unlock, logger)),
+      stop: once(() => stop(server, db, dataDir, unlock, logger)),
     };
   } catch (err) {
     await db?.close().catch(() => {});
@@ -84,9 +87,25 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 }
 
+function endpointFile(dataDir: string): string {
+  return `${dataDir}.endpoint`;
+}
+
+/**
+ * The loopback connection string of the embedded database that another live process serves from
+ * `dataDir`, or undefined when no process holds it (then the caller may start it itself).
+ */
+export async function runningEmbeddedEndpoint(dataDir: string): Promise<string | undefined> {
+  const resolved = path.resolve(dataDir);
+  const owner = Number.parseInt(await fs.readFile(`${resolved}.lock`, 'utf8').catch(() => ''), 10);
+  if (!owner || !isRunning(owner)) return undefined;
+  return (await fs.readFile(endpointFile(resolved), 'utf8').catch(() => '')).trim() || undefined;
+}
+
 async function stop(
   server: PGLiteSocketServer,
   db: PGlite | undefined,
+  dataDir: string,
   unlock: () => Promise<void>,
   logger: Logger,
 ) {
@@ -98,6 +117,7 @@ async function stop(
     await db?.close();
     logger.info('embedded database stopped');
   } finally {
+    await fs.rm(endpointFile(dataDir), { force: true });
     await unlock();
   }
 }
