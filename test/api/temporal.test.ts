@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callWorkflow } from '../../src/workflows/call/call-workflow.ts';
 import * as call from '../../src/workflows/call/contract.ts';
@@ -12,7 +12,7 @@ import { type ApiHarness, startApi } from './support.ts';
 /** Events of a workflow as Temporal records them (the API's history route returns the same). */
 async function eventTypes(client: Client, workflowId: string): Promise<(string | undefined)[]> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).map((e) => temporal.api.enums.v1.EventType[e.eventType ?? 0]);
+  return (history.events ?? []).map((e) => proto.temporal.api.enums.v1.EventType[e.eventType ?? 0]);
 }
 
 describe('admin API: workflow history, visibility, dead-letter replay and reminder signals', () => {

@@ -1,5 +1,6 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+// Default import: the package is CommonJS, and Node's ESM loader cannot see its named exports.
+import proto from '@temporalio/proto';
 import { z } from 'zod';
 import { callWorkflowId } from '../../workflows/call/contract.ts';
 import { campaignWorkflowId } from '../../workflows/campaign/contract.ts';
@@ -7,6 +8,8 @@ import { READERS } from '../auth/roles.ts';
 import { ApiError } from '../http/errors.ts';
 import type { Router } from '../http/route.ts';
 import { e164, uuid } from './schemas.ts';
+
+const { HistoryEvent } = proto.temporal.api.history.v1;
 
 const callSid = z.string().regex(/^CA[0-9A-Za-z]{8,64}$/, 'must be a Twilio CallSid (CA...)');
 const pageToken = z.string().regex(/^[A-Za-z0-9_-]{1,4000}$/, 'not a page token returned by this API');
@@ -173,9 +176,8 @@ function badToken(err: unknown): never {
  * classes' own `toObject`. Not `historyToJSON` from @temporalio/common: with this install's two
  * protobufjs copies it throws "type must be a Type".
  */
-function eventToJson(event: temporal.api.history.v1.IHistoryEvent): unknown {
-  const message = temporal.api.history.v1.HistoryEvent.fromObject(event);
-  return temporal.api.history.v1.HistoryEvent.toObject(message, {
+function eventToJson(event: proto.temporal.api.history.v1.IHistoryEvent): unknown {
+  return HistoryEvent.toObject(HistoryEvent.fromObject(event), {
     longs: String,
     enums: String,
     bytes: String,
