@@ -15,6 +15,7 @@ import { createLogger } from '../../src/logger.ts';
 import { MIGRATIONS_DIR } from '../../src/platform/database-deps.ts';
 import { createHealthChecker } from '../../src/platform/health.ts';
 import { openEventStream } from './sse-client.ts';
+import { seedLiveCall } from './support.ts';
 
 /**
  * The embedded default (PGlite behind pglite-socket) cannot deliver a NOTIFY to another socket
@@ -57,19 +58,7 @@ describe('admin API: live transcript on the embedded database', () => {
   });
 
   it('delivers a turn stored after subscribing and ends with the call', async () => {
-    const agent = await prisma.agent.create({
-      data: { name: 'a', systemPrompt: 'p', greeting: 'g', voice: 'v', ttsModel: 't', sttModel: 's' },
-    });
-    const call = await prisma.call.create({
-      data: {
-        callSid: 'CAembedded01',
-        direction: 'inbound',
-        from: '+1',
-        to: '+2',
-        status: 'in_progress',
-        agentId: agent.id,
-      },
-    });
+    const call = await seedLiveCall(prisma, 'CAembedded01');
     const stream = openEventStream(`${base}/api/v1/calls/${call.id}/live`, {
       authorization: `Bearer ${key}`,
     });

@@ -4,7 +4,7 @@ import { createPgCallEventFeed } from '../../src/api/live/call-events.ts';
 import { createTurnWriter } from '../../src/db/turns.ts';
 import { createLogger } from '../../src/logger.ts';
 import { openEventStream } from './sse-client.ts';
-import { type ApiHarness, startApi } from './support.ts';
+import { type ApiHarness, seedLiveCall, startApi } from './support.ts';
 
 describe('admin API: live transcript over Postgres LISTEN/NOTIFY', () => {
   let api: ApiHarness;
@@ -19,19 +19,7 @@ describe('admin API: live transcript over Postgres LISTEN/NOTIFY', () => {
 
   it('streams stored and newly stored turns in order, then ends when the call ends', async () => {
     const { prisma } = api;
-    const agent = await prisma.agent.create({
-      data: { name: 'a', systemPrompt: 'p', greeting: 'g', voice: 'v', ttsModel: 't', sttModel: 's' },
-    });
-    const call = await prisma.call.create({
-      data: {
-        callSid: 'CAlive0001',
-        direction: 'inbound',
-        from: '+1',
-        to: '+2',
-        status: 'in_progress',
-        agentId: agent.id,
-      },
-    });
+    const call = await seedLiveCall(prisma, 'CAlive0001');
     const writer = createTurnWriter(prisma, call.id, createLogger('silent'));
     writer.record({
       sequence: 0,

@@ -93,3 +93,20 @@ export async function startApi(
     },
   };
 }
+
+/** An agent and one in-progress call of it: what the live-transcript tests stream. */
+export async function seedLiveCall(prisma: PrismaClient, callSid: string) {
+  const agent = await prisma.agent.create({
+    data: {
+      name: `agent ${callSid}`,
+      systemPrompt: 'p',
+      greeting: 'g',
+      voice: 'v',
+      ttsModel: 't',
+      sttModel: 's',
+    },
+  });
+  return prisma.call.create({
+    data: { callSid, direction: 'inbound', from: '+1', to: '+2', status: 'in_progress', agentId: agent.id },
+  });
+}

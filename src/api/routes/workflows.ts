@@ -198,16 +198,8 @@ function timestamp(t: { seconds?: unknown; nanos?: number | null } | null | unde
   return new Date(ms).toISOString();
 }
 
-const STATUS_NAMES = [
-  'Unspecified',
-  'Running',
-  'Completed',
-  'Failed',
-  'Canceled',
-  'Terminated',
-  'ContinuedAsNew',
-  'TimedOut',
-];
+/** WorkflowExecutionStatus enum values 0..7, as the visibility query language spells them. */
+const STATUS_NAMES = ['Unspecified', ...STATUSES];
 function statusName(status: number | null | undefined): string {
   return STATUS_NAMES[status ?? 0] ?? 'Unspecified';
 }
