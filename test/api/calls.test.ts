@@ -17,7 +17,7 @@ describe('admin API: calls', () => {
   let api: ApiHarness;
   let seeded: Call[];
   let campaignId: string;
-  let customerPhone: string;
+  let customer: { id: string; phone: string };
 
   beforeAll(async () => {
     api = await startApi();
@@ -28,7 +28,7 @@ describe('admin API: calls', () => {
     const customers = await Promise.all(
       [0, 1, 2].map((i) => prisma.customer.create({ data: { phone: `+1415555020${i}` } })),
     );
-    customerPhone = customers[1]?.phone as string;
+    customer = customers[1] as { id: string; phone: string };
     campaignId = (
       await prisma.campaign.create({ data: { name: 'c', agentId: agent.id, callerId: '+14155550100' } })
     ).id;
@@ -92,10 +92,8 @@ describe('admin API: calls', () => {
           c.startedAt >= new Date('2026-01-01T02:00:00Z') && c.startedAt < new Date('2026-01-01T03:00:00Z'),
       ],
       [
-        `&customerPhone=${encodeURIComponent(customerPhone)}&status=completed`,
-        (c) =>
-          c.customerId === seeded.find((s) => s.callSid === `CA${'1'.padStart(32, '0')}`)?.customerId &&
-          c.status === 'completed',
+        `&customerPhone=${encodeURIComponent(customer.phone)}&status=completed`,
+        (c) => c.customerId === customer.id && c.status === 'completed',
       ],
     ];
     for (const [query, match] of cases) {

@@ -120,7 +120,14 @@ export function agentRoutes(r: Router, prisma: PrismaClient): void {
     body: updateBody,
     audit: { action: 'agent.update', target: (a: { id: string }) => `agent:${a.id}` },
     handler: async ({ params, body }) => {
-      mustExist(await prisma.agent.findUnique({ where: { id: params.id }, select: { id: true } }), 'agent');
+      const existing = mustExist(
+        await prisma.agent.findUnique({ where: { id: params.id }, select: { isDefault: true } }),
+        'agent',
+      );
+      // Calls to numbers no agent claims go to the default agent: there must always be one.
+      if (existing.isDefault && body.isDefault === false) {
+        throw new ApiError(409, 'conflict', 'make another agent the default instead', 'body.isDefault');
+      }
       return save(prisma, params.id, body);
     },
   });
@@ -161,8 +168,13 @@ async function save(prisma: PrismaClient, id: string | undefined, input: AgentIn
     return view(agent);
   } catch (err) {
     const e = err as { code?: string; meta?: { target?: unknown } };
-    if (e.code === 'P2002')
+    if (e.code === 'P2002') {
+      // A concurrent write took one of the numbers between our check and the insert.
+      if (JSON.stringify(e.meta ?? {}).includes('phone')) {
+        throw new ApiError(409, 'conflict', 'a number is answered by another agent', 'body.phoneNumbers');
+      }
       throw new ApiError(409, 'conflict', 'an agent with this name already exists', 'body.name');
+    }
     throw err;
   }
 }
