@@ -239,6 +239,19 @@ describe('admin API: agents, do-not-call, idempotency and audit', () => {
     expect(past.json().error).toMatchObject({ field: 'body.startsAt' });
   });
 
+  it('refuses a body over the size limit with 413 and the error shape', async () => {
+    const rows = Array.from({ length: 70_000 }, (_, i) => `+1415${String(i).padStart(7, '0')}`);
+    const res = await api.as('campaign_manager', {
+      method: 'POST',
+      url: '/api/v1/dnc/import',
+      payload: rows,
+    });
+    expect(JSON.stringify(rows).length).toBeGreaterThan(1_048_576);
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error).toMatchObject({ status: 413, code: 'body_too_large' });
+    expect(await api.prisma.doNotCallEntry.count({ where: { phone: '+14150000001' } })).toBe(0);
+  });
+
   it('publishes an OpenAPI document listing every route, and a docs page', async () => {
     const doc = (await api.as('viewer', { method: 'GET', url: '/api/v1/openapi.json' })).json();
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(
