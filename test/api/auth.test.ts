@@ -47,6 +47,7 @@ describe('admin API: authentication and authorisation', () => {
       const method = route.method as 'GET';
       const anonymous = await api.app.inject({ method, url });
       expect(anonymous.statusCode, `${route.method} ${route.url} without a key`).toBe(401);
+      clock += 60_000; // keep the failed-authentication meter out of this test
       const refused = ALL_ROLES.filter((role) => !(route.access ?? []).includes(role));
       for (const role of refused) {
         const res = await api.as(role, { method, url });
@@ -57,6 +58,7 @@ describe('admin API: authentication and authorisation', () => {
   });
 
   it('shows a new key once, stores only its sha256 hash, and refuses it once revoked', async () => {
+    clock += 3_600_000;
     const created = await api.as('admin', {
       method: 'POST',
       url: '/api/v1/keys',
@@ -95,6 +97,7 @@ describe('admin API: authentication and authorisation', () => {
   });
 
   it('refuses malformed and forged keys, auditing each failure without the key', async () => {
+    clock += 3_600_000;
     const forged = `sb_${'a'.repeat(12)}_${'B'.repeat(43)}`;
     for (const key of ['nonsense', forged]) {
       const res = await api.as(key, { method: 'GET', url: '/api/v1/agents' });
@@ -138,6 +141,18 @@ describe('admin API: authentication and authorisation', () => {
     }
     expect(adds).toEqual([201, 201, 429, 429]);
     expect(await api.prisma.doNotCallEntry.count()).toBe(2);
+  });
+
+  it('meters failed authentications per client address, then stops auditing them', async () => {
+    clock += 3_600_000;
+    const before = await api.prisma.auditLogEntry.count({ where: { action: 'auth.failed' } });
+    const codes: number[] = [];
+    for (let i = 0; i < 7; i++)
+      codes.push((await api.as('garbage', { method: 'GET', url: '/api/v1/calls' })).statusCode);
+    expect(codes).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    expect(await api.prisma.auditLogEntry.count({ where: { action: 'auth.failed' } })).toBe(before + 5);
+    // A valid key from the same address is not affected by the flood.
+    expect((await api.as('admin', { method: 'GET', url: '/api/v1/calls' })).statusCode).toBe(200);
   });
 
   it('sets security headers, echoes a request id, and allows CORS only for listed origins', async () => {

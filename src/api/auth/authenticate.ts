@@ -45,6 +45,14 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
 async function authenticate(req: FastifyRequest, opts: AuthOptions): Promise<Actor> {
   const presented = presentedKey(req);
   const refuse = async (reason: string, keyId?: string) => {
+    // Failures are metered per client address, so a flood of bad keys can neither fill the
+    // audit log nor keep the key table busy; past the limit they are refused unaudited.
+    const flood = opts.limiter.take(`ip:${req.ip}`, opts.limits.read);
+    if (!flood.allowed) {
+      return new ApiError(429, 'rate_limited', 'too many failed authentications', undefined, {
+        'retry-after': String(flood.retryAfterSec),
+      });
+    }
     await opts.audit.record({
       actor: keyId ? { keyId } : undefined,
       action: 'auth.failed',
