@@ -271,7 +271,29 @@ describe('admin API: agents, do-not-call, idempotency and audit', () => {
   });
 
   it('serves Prometheus metrics to a key holder', async () => {
+    const agent = await api.prisma.agent.findFirstOrThrow();
+    const call = await api.prisma.call.create({
+      data: {
+        callSid: 'CAmetrics01',
+        direction: 'inbound',
+        from: '+1',
+        to: '+2',
+        status: 'completed',
+        outcome: 'transferred',
+        agentId: agent.id,
+      },
+    });
+    await api.prisma.turn.createMany({
+      data: [420, 480, 900].map((ms, sequence) => ({
+        callId: call.id,
+        sequence,
+        role: 'assistant' as const,
+        firstFrameMs: ms,
+      })),
+    });
     const res = await api.as('viewer', { method: 'GET', url: '/metrics' });
+    expect(res.body).toContain('switchboard_calls{status="completed",outcome="transferred"} 1');
+    expect(res.body).toContain('switchboard_turn_latency_last_hour_ms{quantile="0.5"} 480');
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('switchboard_api_http_request_duration_ms_bucket');
     expect(res.body).toContain('switchboard_crm_dead_letters 0');

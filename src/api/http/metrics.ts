@@ -88,6 +88,10 @@ async function readFigures(prisma: PrismaClient): Promise<DbFigures> {
     SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY first_frame_ms) AS p50,
            percentile_cont(0.95) WITHIN GROUP (ORDER BY first_frame_ms) AS p95
     FROM turns WHERE role = 'assistant' AND first_frame_ms IS NOT NULL
-      AND created_at > now() - interval '1 hour'`;
+      AND created_at > now() - interval '1 hour'
+      -- turns has no created_at index, but its ids are UUIDv7 (time-ordered, 48-bit ms prefix):
+      -- this bound turns the scan into a primary-key range over the last hour.
+      AND id >= (lpad(to_hex((extract(epoch FROM now() - interval '1 hour') * 1000)::bigint), 12, '0')
+                 || repeat('0', 20))::uuid`;
   return { calls, deadLetters, turnLatency: latency[0] ?? { p50: null, p95: null } };
 }
