@@ -178,6 +178,32 @@ describe('admin API: authentication and authorisation', () => {
   });
 });
 
+describe('admin API: per-route rate limits', () => {
+  let api: ApiHarness;
+  const clock = new Date('2026-01-05T12:00:00Z').getTime();
+  beforeAll(async () => {
+    api = await startApi({
+      now: () => new Date(clock),
+      settings: { rateLimits: { read: { perMinute: 100 }, mutate: { perMinute: 100 } } },
+    });
+  });
+  afterAll(() => api?.close());
+
+  it('gives a costly route its own stricter bucket per key (dead-letter replay: 10 a minute)', async () => {
+    const replay = () =>
+      api.as('admin', { method: 'POST', url: `/api/v1/dead-letters/${randomUUID()}/replay` });
+    const codes: number[] = [];
+    for (let i = 0; i < 12; i++) codes.push((await replay()).statusCode);
+    // 404: unknown dead letters, after the limiter let them through.
+    expect(codes).toEqual([...Array(10).fill(404), 429, 429]);
+    // Other mutations of the same key still have their own, larger budget.
+    expect(
+      (await api.as('admin', { method: 'POST', url: '/api/v1/dnc', payload: { phone: '+14155550177' } }))
+        .statusCode,
+    ).toBe(201);
+  });
+});
+
 describe('admin API: CORS allowlist', () => {
   let api: ApiHarness;
   beforeAll(async () => {

@@ -87,9 +87,15 @@ function presentedKey(req: FastifyRequest): string | undefined {
 }
 
 function limit(req: FastifyRequest, reply: FastifyReply, actor: Actor, opts: AuthOptions): void {
-  const mutating = req.routeOptions.config.mutating === true;
-  const rule = mutating ? opts.limits.mutate : opts.limits.read;
-  const decision = opts.limiter.take(`${actor.keyId}:${mutating ? 'mutate' : 'read'}`, rule);
+  const { mutating, rateLimit } = req.routeOptions.config;
+  const general = mutating
+    ? opts.limiter.take(`${actor.keyId}:mutate`, opts.limits.mutate)
+    : opts.limiter.take(`${actor.keyId}:read`, opts.limits.read);
+  const own =
+    rateLimit && general.allowed
+      ? opts.limiter.take(`${actor.keyId}:route:${req.method} ${req.routeOptions.url}`, rateLimit)
+      : undefined;
+  const decision = own && (!own.allowed || own.remaining < general.remaining) ? own : general;
   reply.header('x-ratelimit-limit', decision.limit);
   reply.header('x-ratelimit-remaining', decision.remaining);
   if (!decision.allowed) {

@@ -23,6 +23,8 @@ declare module 'fastify' {
     access?: Access;
     /** Mutations spend from the stricter rate-limit bucket. */
     mutating?: boolean;
+    /** A route's own bucket per key, on top of the general ones (costly or sensitive routes). */
+    rateLimit?: { perMinute: number };
   }
   interface FastifyRequest {
     actor?: Actor;

@@ -41,6 +41,8 @@ export interface RouteDef<P, Q, B, R> {
   audit?: AuditSpec<R>;
   /** Streams its own response (SSE): the handler owns `reply.raw`. */
   raw?: boolean;
+  /** A stricter bucket of its own per API key (e.g. campaign start, replays that start workflows). */
+  rateLimit?: { perMinute: number };
   handler(ctx: RouteContext<P, Q, B>): Promise<R>;
 }
 
@@ -75,7 +77,7 @@ export class Router {
     this.app.route({
       method: def.method,
       url: def.url,
-      config: { access: def.access, mutating: def.method !== 'GET' },
+      config: { access: def.access, mutating: def.method !== 'GET', rateLimit: def.rateLimit },
       handler: async (req, reply) => {
         const ctx: RouteContext<P, Q, B> = {
           params: parse('params', def.params, req.params),

@@ -45,7 +45,14 @@ export function callLiveRoutes(r: Router, deps: LiveRoutesDeps): void {
         call.id,
         Number.isFinite(lastEventId) ? lastEventId : (query.after ?? -1),
       );
-      const unsubscribe = await feed.subscribe(call.id, (event) => stream.onEvent(event));
+      const unsubscribe = await feed
+        .subscribe(call.id, (event) => stream.onEvent(event))
+        .catch((err: unknown) => {
+          req.log.warn({ err }, 'cannot listen for call events');
+          throw new ApiError(503, 'unavailable', 'live transcripts are unavailable right now', undefined, {
+            'retry-after': '5',
+          });
+        });
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {

@@ -69,17 +69,19 @@ export function deadLetterRoutes(r: Router, deps: DeadLetterRoutesDeps): void {
     params: idParams,
     status: 202,
     idempotent: true,
+    // Each replay starts a workflow that writes to the CRM: a tighter budget than other changes.
+    rateLimit: { perMinute: 10 },
     audit: {
       action: 'dead_letter.replay',
       target: (d: { deadLetterId: string }) => `dead_letter:${d.deadLetterId}`,
     },
     handler: async ({ params }) => {
-      const client = deps.temporal;
-      if (!client) throw new ApiError(503, 'unavailable', 'Temporal is not configured on this node');
       mustExist(
         await prisma.crmDeadLetter.findUnique({ where: { id: params.id }, select: { id: true } }),
         'dead letter',
       );
+      const client = deps.temporal;
+      if (!client) throw new ApiError(503, 'unavailable', 'Temporal is not configured on this node');
       const workflowId = crmReplayWorkflowId(params.id);
       const input: CrmReplayInput = { deadLetterId: params.id };
       try {
