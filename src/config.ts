@@ -100,6 +100,31 @@ const envSchema = z.object({
   API_PORT: port.default(3000),
   REALTIME_PORT: port.default(3001),
   PUBLIC_BASE_URL: optionalUrl(['http', 'https']),
+  API_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== ''),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .refine((o) => isUrlWithProtocol(o, ['http', 'https']), 'each origin must be an http(s) URL'),
+      ),
+    ),
+  API_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(600),
+  API_MUTATION_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(60),
+  API_METRICS_PUBLIC: bool.default(false),
+  API_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(50 * 1024 * 1024)
+    .default(1_048_576),
 
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
@@ -200,6 +225,16 @@ export interface Config {
   realtimePort: number;
   /** Base URL Twilio reaches the realtime node on; defaults to the local realtime address. */
   publicBaseUrl: string;
+  api: {
+    /** Browser origins allowed to call the admin API (CORS); empty means none. */
+    corsOrigins: string[];
+    /** Token bucket per API key: reads, and the stricter one for mutations. */
+    rateLimitPerMinute: number;
+    mutationRateLimitPerMinute: number;
+    /** Serve /metrics without a key (for a Prometheus that cannot send one). */
+    metricsPublic: boolean;
+    bodyLimitBytes: number;
+  };
   database: { url?: string; poolMax: number; embeddedPort: number };
   temporal: {
     /** Set when an external cluster is used; unset means the launcher runs the dev server. */
@@ -296,6 +331,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     apiPort: e.API_PORT,
     realtimePort: e.REALTIME_PORT,
     publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.REALTIME_PORT}`,
+    api: {
+      corsOrigins: e.API_CORS_ORIGINS,
+      rateLimitPerMinute: e.API_RATE_LIMIT_PER_MIN,
+      mutationRateLimitPerMinute: e.API_MUTATION_RATE_LIMIT_PER_MIN,
+      metricsPublic: e.API_METRICS_PUBLIC,
+      bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
+    },
     database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, embeddedPort: e.EMBEDDED_DB_PORT },
     temporal: {
       address: e.TEMPORAL_ADDRESS,

@@ -99,6 +99,8 @@ async function launch(role: Role, config: Config, logger: Logger, stack: Shutdow
     address: temporal.address,
     namespace: temporal.namespace,
     vendors,
+    database,
+    temporalUiUrl: temporal.uiUrl,
   });
   const urls = { api: started.apiUrl, realtime: started.realtimeUrl, temporalUi: temporal.uiUrl };
   logger.info(
@@ -132,6 +134,7 @@ function printBanner(
     ['admin API', urls.api],
     ['realtime node', urls.realtime],
     ['Temporal UI', urls.temporalUi],
+    ['API key', urls.api ? 'npm run keys:create -- --role admin --name <your-name>' : undefined],
     ['Temporal', `${temporal.address} (namespace ${temporal.namespace})`],
     ['database', database],
     ['vendors', simulated.length > 0 ? `SIMULATED on loopback: ${simulated.join(', ')}` : 'real accounts'],

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Logger } from '../logger.ts';
+import { CALL_EVENTS_CHANNEL, type NotificationSource, tapNotifications } from './notification-tap.ts';
 
 /**
  * Postgres with no server to install: PGlite (Postgres compiled to WASM, in this process) keeps
@@ -39,6 +40,8 @@ export interface EmbeddedPostgres {
   connectionString: string;
   /** The most connections a pool may open at once (pg `max`); more are refused, not queued. */
   maxConnections: number;
+  /** NOTIFYs committed in this database, heard in process (socket clients cannot LISTEN here). */
+  notifications: NotificationSource;
   /** Closes every connection and the database so that everything written is on disk. */
   stop(): Promise<void>;
 }
@@ -58,11 +61,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       port,
       maxConnections: POOL_CONNECTIONS + SPARE_CONNECTIONS,
     });
+    const notifications = await tapNotifications(server, [CALL_EVENTS_CHANNEL]);
     server.addEventListener('error', (event) =>
       logger.warn({ err: (event as CustomEvent<unknown>).detail }, 'embedded database connection error'),
     );
     await server.start();
     const connectionString = toConnectionString(server.getServerConn());
+    // Published so a one-off command (e.g. `npm run keys:create`) can reach the database while
+    // this process holds the lock, instead of opening the directory a second time.
+    await fs.writeFile(endpointFile(dataDir), connectionString, { mode: 0o600 });
     logger.info(
       { dataDir, address: server.getServerConn(), ms: Math.round(performance.now() - started) },
       'embedded database started',
@@ -70,7 +77,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     return {
       connectionString,
       maxConnections: POOL_CONNECTIONS,
-      stop: once(() => stop(server, db, unlock, logger)),
+      notifications,
+      stop: once(() => stop(server, db, dataDir, unlock, logger)),
     };
   } catch (err) {
     await db?.close().catch(() => {});
@@ -79,9 +87,25 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 }
 
+function endpointFile(dataDir: string): string {
+  return `${dataDir}.endpoint`;
+}
+
+/**
+ * The loopback connection string of the embedded database that another live process serves from
+ * `dataDir`, or undefined when no process holds it (then the caller may start it itself).
+ */
+export async function runningEmbeddedEndpoint(dataDir: string): Promise<string | undefined> {
+  const resolved = path.resolve(dataDir);
+  const owner = Number.parseInt(await fs.readFile(`${resolved}.lock`, 'utf8').catch(() => ''), 10);
+  if (!owner || !isRunning(owner)) return undefined;
+  return (await fs.readFile(endpointFile(resolved), 'utf8').catch(() => '')).trim() || undefined;
+}
+
 async function stop(
   server: PGLiteSocketServer,
   db: PGlite | undefined,
+  dataDir: string,
   unlock: () => Promise<void>,
   logger: Logger,
 ) {
@@ -93,6 +117,7 @@ async function stop(
     await db?.close();
     logger.info('embedded database stopped');
   } finally {
+    await fs.rm(endpointFile(dataDir), { force: true });
     await unlock();
   }
 }

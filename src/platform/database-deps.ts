@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.ts';
 import { startEmbeddedPostgres } from '../db/embedded.ts';
 import { applyMigrations } from '../db/migrator.ts';
+import type { NotificationSource } from '../db/notification-tap.ts';
 import type { Logger } from '../logger.ts';
 import { step } from './step.ts';
 
@@ -12,6 +13,8 @@ export interface DatabaseEndpoint {
   connectionString: string;
   poolMax: number;
   embedded: boolean;
+  /** Embedded only: NOTIFYs heard in process, since socket clients cannot LISTEN there. */
+  notifications?: NotificationSource;
   stop(): Promise<void>;
 }
 
@@ -42,5 +45,11 @@ async function startEmbedded(config: Config, logger: Logger): Promise<DatabaseEn
   );
   // PGlite rejects (does not queue) connections over its limit, so the pool must stay within it.
   const poolMax = Math.min(config.database.poolMax, pg.maxConnections);
-  return { connectionString: pg.connectionString, poolMax, embedded: true, stop: () => pg.stop() };
+  return {
+    connectionString: pg.connectionString,
+    poolMax,
+    embedded: true,
+    notifications: pg.notifications,
+    stop: () => pg.stop(),
+  };
 }

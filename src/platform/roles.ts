@@ -5,8 +5,14 @@ import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import type { ReminderSettings } from '../activities/reminder-activities.ts';
 import { buildApi } from '../api/app.ts';
+import {
+  type CallEventFeed,
+  createInProcessCallEventFeed,
+  createPgCallEventFeed,
+} from '../api/live/call-events.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/client.ts';
+import type { NotificationSource } from '../db/notification-tap.ts';
 import { saveRecordingStatus } from '../db/recordings.ts';
 import { recordMessageStatus } from '../db/reminder-deliveries.ts';
 import type { Logger } from '../logger.ts';
@@ -39,6 +45,10 @@ export interface RoleDeps {
   address: string;
   namespace: string;
   vendors: Vendors;
+  /** Where the database is: the API's live transcripts LISTEN there (or in process, embedded). */
+  database: { connectionString: string; notifications?: NotificationSource };
+  /** Temporal Web UI base URL (TEMPORAL_UI_URL, or the dev server's), for links from calls. */
+  temporalUiUrl?: string;
 }
 
 export interface StartedRoles {
@@ -58,7 +68,29 @@ export async function startRoles(role: Role, deps: RoleDeps): Promise<StartedRol
     temporal: probes.temporal as Probe,
   });
   if (role === 'all' || role === 'api') {
-    const app = await buildApi({ logger: deps.logger.child({ component: 'api' }), health, readiness });
+    const logger = deps.logger.child({ component: 'api' });
+    const callEvents = callEventFeed(deps, logger);
+    deps.stack.push('live transcript feed', () => callEvents.close());
+    const { config } = deps;
+    const app = await buildApi({
+      logger,
+      health,
+      readiness,
+      prisma: deps.prisma,
+      temporal: new Client({ connection: deps.connection, namespace: deps.namespace }),
+      callEvents,
+      settings: {
+        corsOrigins: config.api.corsOrigins,
+        rateLimits: {
+          read: { perMinute: config.api.rateLimitPerMinute },
+          mutate: { perMinute: config.api.mutationRateLimitPerMinute },
+        },
+        metricsPublic: config.api.metricsPublic,
+        bodyLimitBytes: config.api.bodyLimitBytes,
+        temporalUiUrl: deps.temporalUiUrl,
+        taskQueue: config.temporal.taskQueue,
+      },
+    });
     deps.stack.push('admin API', () => app.close());
     started.apiUrl = await listenOn(app, deps.config.host, deps.config.apiPort, 'API_PORT');
   }
@@ -68,6 +100,13 @@ export async function startRoles(role: Role, deps: RoleDeps): Promise<StartedRol
     started.realtimeUrl = await listenOn(app, deps.config.host, deps.config.realtimePort, 'REALTIME_PORT');
   }
   return started;
+}
+
+function callEventFeed(deps: RoleDeps, logger: Logger): CallEventFeed {
+  const { notifications, connectionString } = deps.database;
+  return notifications
+    ? createInProcessCallEventFeed(notifications, logger)
+    : createPgCallEventFeed(connectionString, logger);
 }
 
 function dependencyProbes(deps: RoleDeps): Record<string, Probe> {

@@ -21,6 +21,7 @@ const SCHEMA_TABLES = [
   'customers',
   'dial_attempts',
   'do_not_call_entries',
+  'idempotency_records',
   'turns',
 ];
 

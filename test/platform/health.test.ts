@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/app.ts';
+import type { PrismaClient } from '../../src/db/client.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createHealthChecker } from '../../src/platform/health.ts';
 
 const logger = createLogger('silent');
+/** Health and readiness are public and read no table; any use of the database here is a bug. */
+const prisma = new Proxy({} as PrismaClient, {
+  get(_target, prop) {
+    throw new Error(`health routes must not use the database (prisma.${String(prop)})`);
+  },
+});
 
 describe('health endpoints', () => {
   it('answers 200 with every check when all dependencies answer', async () => {
@@ -11,7 +18,7 @@ describe('health endpoints', () => {
       database: async () => undefined,
       worker: async () => '1 poller(s)',
     });
-    const app = await buildApi({ logger, health, readiness: health });
+    const app = await buildApi({ logger, prisma, health, readiness: health });
     const res = await app.inject('/health');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
@@ -32,7 +39,7 @@ describe('health endpoints', () => {
       },
       100,
     );
-    const app = await buildApi({ logger, health, readiness: health });
+    const app = await buildApi({ logger, prisma, health, readiness: health });
     const res = await app.inject('/health');
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({
@@ -49,14 +56,14 @@ describe('health endpoints', () => {
 
   it('hides internals of unexpected errors behind a stable JSON shape', async () => {
     const health = createHealthChecker({});
-    const app = await buildApi({ logger, health, readiness: health });
-    app.get('/boom', async () => {
+    const app = await buildApi({ logger, prisma, health, readiness: health });
+    app.get('/boom', { config: { access: 'public' } }, async () => {
       throw new Error('secret internal detail');
     });
     const res = await app.inject('/boom');
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({
-      error: { status: 500, message: 'internal error', requestId: expect.any(String) },
+      error: { status: 500, code: 'internal', message: 'internal error', requestId: expect.any(String) },
     });
     expect((await app.inject('/nope')).statusCode).toBe(404);
     await app.close();
