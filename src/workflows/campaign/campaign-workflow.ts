@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 import { settingsChangeSchema } from '../../domain/campaign-rules.ts';
+import { fullBucket } from '../../domain/pacing.ts';
 import {
   campaignDialWorkflowId,
   type OutboundCallInput,
@@ -62,7 +63,7 @@ export async function campaignWorkflow(input: contract.CampaignInput): Promise<c
     contract.changeCampaignSettingsUpdate,
     async (change) => {
       const parsed = settingsChangeSchema.parse(change);
-      const settings = state.changeSettings(parsed, Date.now());
+      const settings = state.changeSettings(parsed);
       // Deferrals decided under the old hours are written first, so reopening them covers all.
       if (parsed.callingHours) await condition(() => !state.hasUpdates() && !state.flushing);
       await acts.saveCampaignSettings({ campaignId, change: parsed, nowMs: Date.now() });
@@ -100,7 +101,7 @@ async function firstRunState(campaignId: string, workflowId: string): Promise<co
     firstPassDone: false,
     // Deferred or retried contacts of an earlier, interrupted start are found by one look.
     dueCheckAtMs: Date.now(),
-    nextSlotMs: 0,
+    pacing: fullBucket(settings.pacingPerMinute, Date.now()),
     ...counts,
     dialsStarted: 0,
     runs: 1,
@@ -156,7 +157,7 @@ class DialLoop {
       await this.waitForChange(next.untilMs);
     } else {
       s.nextDialAtMs = undefined;
-      s.startDial(contact, next.attempt, now);
+      s.startDial(contact, next.attempt);
       void this.dial(contact, next.attempt);
     }
   }
