@@ -22,7 +22,7 @@ export function fullBucket(perMinute: number, nowMs: number): PacingBucket {
   return { tokens: pacingShape(perMinute).capacity, atMs: nowMs };
 }
 
-/** Takes one token if there is one; otherwise says when there will be. */
+/** Takes one token if there is one; otherwise says when to come back. */
 export function takeToken(
   bucket: PacingBucket,
   perMinute: number,
@@ -31,8 +31,15 @@ export function takeToken(
   const { capacity, perMs } = pacingShape(perMinute);
   const elapsed = Math.max(0, nowMs - bucket.atMs);
   const tokens = Math.min(capacity, bucket.tokens + elapsed * perMs);
-  if (tokens >= 1) return { ok: true, bucket: { tokens: tokens - 1, atMs: nowMs } };
-  return { ok: false, bucket: { tokens, atMs: nowMs }, readyAtMs: nowMs + Math.ceil((1 - tokens) / perMs) };
+  // The epsilon absorbs float error (3,000 ms × 20/60,000 is 0.9999…); it cannot add a dial.
+  if (tokens >= 1 - 1e-9) return { ok: true, bucket: { tokens: Math.max(0, tokens - 1), atMs: nowMs } };
+  // Wait until the bucket is full again, not for one token: the next wake-up then starts a whole
+  // burst, so a fast campaign costs one workflow task per burst rather than one per dial.
+  return {
+    ok: false,
+    bucket: { tokens, atMs: nowMs },
+    readyAtMs: nowMs + Math.ceil((capacity - tokens) / perMs),
+  };
 }
 
 /** After a pacing change: keep what has accrued, within the new bucket's size. */
