@@ -33,7 +33,7 @@ const begin = proxyActivities<Activities>({
   retry: {
     initialInterval: '500 milliseconds',
     maximumInterval: '10 seconds',
-    nonRetryableErrorTypes: ['CampaignNotFound', 'CampaignFinished'],
+    nonRetryableErrorTypes: ['CampaignNotFound', 'CampaignFinished', 'CampaignInvalid'],
   },
 }).beginCampaign;
 
