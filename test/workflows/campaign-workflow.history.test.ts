@@ -37,14 +37,16 @@ describe('campaign workflow: history', () => {
 
   it('keeps every run of a 300-contact campaign well under the history warning, and replays', async () => {
     const campaignId = await createTestCampaign(platform, contacts(300), { concurrencyLimit: 20 });
+    const started = Date.now();
     await startCampaign(platform, campaignId);
     const result = await platform.client.workflow.getHandle(campaignWorkflowId(campaignId)).result();
+    const wallMs = Date.now() - started;
     expect(result).toMatchObject({ status: 'completed', contactsByStatus: { completed: 300 }, runs: 2 });
     const histories = await runHistories(campaignId);
     expect(histories).toHaveLength(2);
     const lengths = histories.map((h) => h.events?.length ?? 0);
     for (const n of lengths) expect(n).toBeLessThan(HISTORY_WARNING_EVENTS / 2);
-    console.info(JSON.stringify({ test: 'campaign-history', eventsPerRun: lengths, dials: 300 }));
+    console.info(JSON.stringify({ test: 'campaign-history', eventsPerRun: lengths, dials: 300, wallMs }));
     for (const h of histories) await Worker.runReplayHistory({ workflowsPath: WORKFLOWS }, h);
   }, 300_000);
 
