@@ -38,7 +38,15 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
       if (!c) throw ApplicationFailure.nonRetryable(`no campaign ${input.campaignId}`, 'CampaignNotFound');
       if (c.status === 'completed' || c.status === 'cancelled')
         throw ApplicationFailure.nonRetryable(`campaign ${c.id} is ${c.status}`, 'CampaignFinished');
-      const s = campaignSettingsSchema.parse({ ...c, promptVariables: c.promptVariables });
+      const parsed = campaignSettingsSchema.safeParse(c);
+      // Rows written around createCampaign (raw SQL, an old version) can hold settings that
+      // cannot work; retrying would not fix them.
+      if (!parsed.success)
+        throw ApplicationFailure.nonRetryable(
+          `campaign ${c.id} has unusable settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          'CampaignInvalid',
+        );
+      const s = parsed.data;
       await prisma.campaign.update({
         where: { id: c.id },
         data: {

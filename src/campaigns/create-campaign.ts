@@ -2,6 +2,7 @@ import { agentExists, doNotCallAmong, insertCampaign } from '../db/campaigns.ts'
 import type { PrismaClient } from '../db/client.ts';
 import { type ContactRowInput, validateContacts } from '../domain/campaign-contacts.ts';
 import { type CampaignIssue, campaignSettingsSchema, issuesFromZod } from '../domain/campaign-rules.ts';
+import { CsvSyntaxError } from '../domain/csv.ts';
 import { CampaignValidationError } from '../domain/errors.ts';
 
 /** Issues listed in a rejection; the total is always reported. Enough to fix a file, not a flood. */
@@ -54,10 +55,15 @@ export async function createCampaign(
 }
 
 async function collect<T>(rows: Iterable<T> | AsyncIterable<T>): Promise<T[]> {
-  if (Symbol.asyncIterator in rows) {
-    const out: T[] = [];
+  if (!(Symbol.asyncIterator in rows)) return Array.from(rows);
+  const out: T[] = [];
+  try {
     for await (const r of rows) out.push(r);
-    return out;
+  } catch (err) {
+    // A malformed upload is one more reason to refuse, reported like the others.
+    if (err instanceof CsvSyntaxError)
+      throw new CampaignValidationError([{ row: err.record, field: 'csv', message: err.message }]);
+    throw err;
   }
-  return Array.from(rows);
+  return out;
 }

@@ -94,6 +94,15 @@ describe('campaign creation', () => {
       }),
     );
     expect(unknown.issues).toEqual([{ field: 'agentId', message: expect.stringMatching(/unknown agent/) }]);
+    async function* malformed() {
+      yield 'phone,time_zone\n+14155552671,UTC\n"+14155552672,UTC\n';
+    }
+    const csv = await rejection(
+      createCampaign(prisma, { ...base(), contacts: readContactsCsv(malformed()) }),
+    );
+    expect(csv.issues).toEqual([
+      { row: 3, field: 'csv', message: 'CSV record 3: unterminated quoted field' },
+    ]);
     const empty = await rejection(createCampaign(prisma, { ...base(), contacts: [] }));
     expect(empty.issues).toEqual([{ field: 'contacts', message: 'a campaign needs at least one contact' }]);
     expect(await prisma.campaign.count()).toBe(0);

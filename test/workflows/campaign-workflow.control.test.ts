@@ -8,7 +8,7 @@ import {
   resumeCampaign,
   startCampaign,
 } from '../../src/campaigns/campaign-control.ts';
-import { CampaignValidationError } from '../../src/domain/errors.ts';
+import { CampaignNotFoundError, CampaignValidationError } from '../../src/domain/errors.ts';
 import * as contract from '../../src/workflows/campaign/contract.ts';
 import { type CampaignPlatform, startCampaignPlatform } from '../support/campaign-platform.ts';
 import { contacts, createTestCampaign, maxOverlap, waitFor } from '../support/campaigns.ts';
@@ -88,6 +88,25 @@ describe('campaign workflow: live control', () => {
     await sleep(1_500);
     expect(await dialCount()).toBe(dials.length); // nothing dialed after the cancellation
   }, 180_000);
+
+  it('describes a campaign not started yet from the database, and refuses unknown ones', async () => {
+    const campaignId = await createTestCampaign(
+      platform,
+      contacts(3).map((c, i) => ({ ...c, phone: `+1415555600${i}` })),
+    );
+    expect(await campaignProgress(platform, campaignId)).toEqual({
+      status: 'draft',
+      contactsByStatus: { pending: 3 },
+      dispositions: {},
+      inFlight: 0,
+      concurrencyLimit: 5,
+      pacingPerMinute: 60_000,
+    });
+    const unknown = '01900000-0000-7000-8000-0000000000ff';
+    await expect(startCampaign(platform, unknown)).rejects.toBeInstanceOf(CampaignNotFoundError);
+    await expect(campaignProgress(platform, unknown)).rejects.toBeInstanceOf(CampaignNotFoundError);
+    await platform.prisma.campaign.delete({ where: { id: campaignId } });
+  });
 
   it('a faster pace applies at once', async () => {
     const list = contacts(8).map((c, i) => ({ ...c, phone: `+1415555400${i}` }));

@@ -40,8 +40,11 @@ describe('campaign workflow: worker killed mid-campaign (R1)', () => {
     await startCampaign(platform, campaignId, { pageSize: 25, dialsPerRun: 60 });
     const dialsAtKill: number[] = [];
     const recoveryMs: number[] = [];
-    for (let kill = 0; kill < 3; kill++) {
-      await sleep(1_000 + Math.random() * 3_000);
+    // Random moments spread over the campaign: after a random number of dials, plus up to 1 s.
+    const thresholds = [0, 1, 2].map(() => 10 + Math.floor(Math.random() * 170)).sort((a, b) => a - b);
+    for (const threshold of thresholds) {
+      await waitFor(async () => (await readDialLog(platform.prisma)).length >= threshold, 240_000, 'dials');
+      await sleep(Math.random() * 1_000);
       await worker.kill();
       dialsAtKill.push((await readDialLog(platform.prisma)).length);
       await sleep(2_000);
@@ -68,7 +71,15 @@ describe('campaign workflow: worker killed mid-campaign (R1)', () => {
     expect(result).toMatchObject({ status: 'completed', contactsByStatus: { completed: CONTACTS } });
     expect(await platform.prisma.dialAttempt.count()).toBe(CONTACTS);
     console.info(
-      JSON.stringify({ test: 'R1', contacts: CONTACTS, dialsAtKill, recoveryMs, wallMs, runs: result.runs }),
+      JSON.stringify({
+        test: 'R1',
+        contacts: CONTACTS,
+        thresholds,
+        dialsAtKill,
+        recoveryMs,
+        wallMs,
+        runs: result.runs,
+      }),
     );
   }, 600_000);
 });

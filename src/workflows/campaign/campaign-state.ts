@@ -1,5 +1,6 @@
 import { nextCallableAt } from '../../domain/calling-hours.ts';
 import { afterAttempt, type CampaignRunSettings, type SettingsChange } from '../../domain/campaign-rules.ts';
+import { type PacingBucket, reshapeBucket, takeToken } from '../../domain/pacing.ts';
 import type { OutboundCallResult } from '../outbound/contract.ts';
 import type { CampaignCarriedState, CampaignProgress } from './contract.ts';
 
@@ -38,7 +39,7 @@ export class CampaignState {
   cursor: string | undefined;
   firstPassDone: boolean;
   dueCheckAtMs: number | null;
-  nextSlotMs: number;
+  pacing: PacingBucket;
   contactsByStatus: Record<string, number>;
   dispositions: Record<string, number>;
   dialsStarted: number;
@@ -63,7 +64,7 @@ export class CampaignState {
     this.cursor = carried.cursor;
     this.firstPassDone = carried.firstPassDone;
     this.dueCheckAtMs = carried.dueCheckAtMs;
-    this.nextSlotMs = carried.nextSlotMs;
+    this.pacing = carried.pacing;
     this.contactsByStatus = carried.contactsByStatus;
     this.dispositions = carried.dispositions;
     this.dialsStarted = carried.dialsStarted;
@@ -78,7 +79,7 @@ export class CampaignState {
       cursor: this.cursor,
       firstPassDone: this.firstPassDone,
       dueCheckAtMs: this.dueCheckAtMs,
-      nextSlotMs: this.nextSlotMs,
+      pacing: this.pacing,
       contactsByStatus: this.contactsByStatus,
       dispositions: this.dispositions,
       dialsStarted: this.dialsStarted,
@@ -105,10 +106,10 @@ export class CampaignState {
     this.bump();
   }
 
-  changeSettings(change: SettingsChange, nowMs: number): CampaignRunSettings {
+  changeSettings(change: SettingsChange): CampaignRunSettings {
     this.settings = { ...this.settings, ...change };
-    // A faster pace applies from now rather than after the slot the old pace reserved.
-    if (change.pacingPerMinute !== undefined) this.nextSlotMs = Math.min(this.nextSlotMs, nowMs);
+    if (change.pacingPerMinute !== undefined)
+      this.pacing = reshapeBucket(this.pacing, change.pacingPerMinute);
     this.bump();
     return this.settings;
   }
@@ -129,7 +130,9 @@ export class CampaignState {
     if (!opensAt) return { kind: 'defer', atMs: nowMs + 86_400_000 };
     if (opensAt.getTime() > nowMs) return { kind: 'defer', atMs: opensAt.getTime() };
     if (this.inFlight.size >= this.settings.concurrencyLimit) return { kind: 'waitForSlot' };
-    if (this.nextSlotMs > nowMs) return { kind: 'waitForPacing', untilMs: this.nextSlotMs };
+    const token = takeToken(this.pacing, this.settings.pacingPerMinute, nowMs);
+    this.pacing = token.bucket;
+    if (!token.ok) return { kind: 'waitForPacing', untilMs: token.readyAtMs };
     return { kind: 'dial', attempt: contact.attempts + 1 };
   }
 
@@ -139,11 +142,11 @@ export class CampaignState {
     this.dueSoon(atMs);
   }
 
-  startDial(contact: QueuedContact, attempt: number, nowMs: number): void {
+  /** Called right after `nextStep` said 'dial' (which took the pacing token). */
+  startDial(contact: QueuedContact, attempt: number): void {
     this.queue.shift();
     this.inFlight.set(contact.id, attempt);
     this.marks.push({ contactId: contact.id, attempt });
-    this.nextSlotMs = nowMs + 60_000 / this.settings.pacingPerMinute;
     this.dialsStarted++;
     this.dialsThisRun++;
   }

@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 import { settingsChangeSchema } from '../../domain/campaign-rules.ts';
+import { fullBucket } from '../../domain/pacing.ts';
 import {
   campaignDialWorkflowId,
   type OutboundCallInput,
@@ -32,7 +33,7 @@ const begin = proxyActivities<Activities>({
   retry: {
     initialInterval: '500 milliseconds',
     maximumInterval: '10 seconds',
-    nonRetryableErrorTypes: ['CampaignNotFound', 'CampaignFinished'],
+    nonRetryableErrorTypes: ['CampaignNotFound', 'CampaignFinished', 'CampaignInvalid'],
   },
 }).beginCampaign;
 
@@ -80,7 +81,7 @@ export async function campaignWorkflow(input: contract.CampaignInput): Promise<c
     async (change) => {
       const parsed = settingsChangeSchema.parse(change);
       const s = await ready();
-      const settings = s.changeSettings(parsed, Date.now());
+      const settings = s.changeSettings(parsed);
       // Deferrals decided under the old hours are written first, so reopening them covers all.
       if (parsed.callingHours) await condition(() => !s.hasUpdates() && !s.flushing);
       await acts.saveCampaignSettings({ campaignId, change: parsed, nowMs: Date.now() });
@@ -120,7 +121,7 @@ async function firstRunState(campaignId: string, workflowId: string): Promise<co
     firstPassDone: false,
     // Deferred or retried contacts of an earlier, interrupted start are found by one look.
     dueCheckAtMs: Date.now(),
-    nextSlotMs: 0,
+    pacing: fullBucket(settings.pacingPerMinute, Date.now()),
     ...counts,
     dialsStarted: 0,
     runs: 1,
@@ -176,7 +177,7 @@ class DialLoop {
       await this.waitForChange(next.untilMs);
     } else {
       s.nextDialAtMs = undefined;
-      s.startDial(contact, next.attempt, now);
+      s.startDial(contact, next.attempt);
       void this.dial(contact, next.attempt);
     }
   }

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CampaignRunSettings } from '../../domain/campaign-rules.ts';
+import type { PacingBucket } from '../../domain/pacing.ts';
 
 export type { CampaignRunSettings };
 
@@ -28,8 +29,8 @@ export interface CampaignCarriedState {
   firstPassDone: boolean;
   /** When a deferred first attempt or a retry is next due (ms since epoch); null when none is. */
   dueCheckAtMs: number | null;
-  /** Earliest time the next dial may start under pacing. */
-  nextSlotMs: number;
+  /** Pacing tokens left and when they were counted. */
+  pacing: PacingBucket;
   contactsByStatus: Record<string, number>;
   dispositions: Record<string, number>;
   dialsStarted: number;

@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCampaign } from '../../src/campaigns/campaign-control.ts';
+import { campaignWorkflowId } from '../../src/workflows/campaign/contract.ts';
+import { type CampaignPlatform, startCampaignPlatform } from '../support/campaign-platform.ts';
+import { contacts, createTestCampaign } from '../support/campaigns.ts';
+
+const WORKFLOWS = fileURLToPath(new URL('../support/campaign-workflows.ts', import.meta.url));
+// Binary protobuf: in this install `runReplayHistory` cannot parse JSON histories (a second
+// protobufjs copy under @temporalio/common fails with "type must be a Type").
+const FIXTURE = fileURLToPath(new URL('../histories/campaign-retries.history.pb', import.meta.url));
+const History = temporal.api.history.v1.History;
+const HISTORY_WARNING_EVENTS = 10_240;
+
+/**
+ * History size per run with the default dials-per-run, and determinism: fresh histories and the
+ * recorded fixture replay against today's workflow code. Set RECORD_CAMPAIGN_HISTORY=1 to
+ * re-record the fixture after an intended, versioned change.
+ */
+describe('campaign workflow: history', () => {
+  let platform: CampaignPlatform;
+
+  beforeAll(async () => {
+    platform = await startCampaignPlatform({ name: 'campaign-history' });
+  });
+  afterAll(() => platform?.close());
+
+  async function runHistories(campaignId: string) {
+    const id = campaignWorkflowId(campaignId);
+    const runs = [];
+    for await (const wf of platform.client.workflow.list({ query: `WorkflowId = "${id}"` })) runs.push(wf);
+    return Promise.all(runs.map((r) => platform.client.workflow.getHandle(id, r.runId).fetchHistory()));
+  }
+
+  it('keeps every run of a 300-contact campaign well under the history warning, and replays', async () => {
+    const campaignId = await createTestCampaign(platform, contacts(300), { concurrencyLimit: 20 });
+    const started = Date.now();
+    await startCampaign(platform, campaignId);
+    const result = await platform.client.workflow.getHandle(campaignWorkflowId(campaignId)).result();
+    const wallMs = Date.now() - started;
+    expect(result).toMatchObject({ status: 'completed', contactsByStatus: { completed: 300 }, runs: 2 });
+    const histories = await runHistories(campaignId);
+    expect(histories).toHaveLength(2);
+    const lengths = histories.map((h) => h.events?.length ?? 0);
+    for (const n of lengths) expect(n).toBeLessThan(HISTORY_WARNING_EVENTS / 2);
+    console.info(JSON.stringify({ test: 'campaign-history', eventsPerRun: lengths, dials: 300, wallMs }));
+    for (const h of histories) await Worker.runReplayHistory({ workflowsPath: WORKFLOWS }, h);
+  }, 300_000);
+
+  it('replays the recorded history of a campaign with retries', async () => {
+    if (process.env.RECORD_CAMPAIGN_HISTORY) {
+      const campaignId = await createTestCampaign(
+        platform,
+        contacts(6, { simScript: 'busy,answered' }).map((c, i) => ({ ...c, phone: `+1415555500${i}` })),
+        { concurrencyLimit: 2, retryRules: { maxAttempts: 2, retryAfterMs: { busy: 1_000 } } },
+      );
+      await startCampaign(platform, campaignId, { pageSize: 4 });
+      await platform.client.workflow.getHandle(campaignWorkflowId(campaignId)).result();
+      const [history] = await runHistories(campaignId);
+      fs.writeFileSync(FIXTURE, History.encode(history as temporal.api.history.v1.IHistory).finish());
+    }
+    const recorded = History.decode(fs.readFileSync(FIXTURE));
+    expect(recorded.events.length).toBeGreaterThan(50);
+    await Worker.runReplayHistory({ workflowsPath: WORKFLOWS }, recorded);
+  }, 300_000);
+});
