@@ -3,6 +3,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -67,7 +68,9 @@ export async function callWorkflow(input: CallWorkflowInput & { transferTo?: str
   });
   setHandler(contract.mediaStoppedSignal, ({ reason }) => call.onMediaStopped(reason));
   setHandler(contract.callStateQuery, () => call.snapshot());
-  registerToolUpdates(call, toolActs, input.transferTo);
+  // Tool activities became local activities; a call that ran a tool as a regular activity before
+  // this change must keep doing so when it replays (the patch marker decides, per call).
+  registerToolUpdates(call, () => (patched('tool-local-activities') ? toolActs : acts), input.transferTo);
   registerOptOutUpdate(call, acts);
 
   const started = await acts.startCall({ ...input, workflowId: workflowInfo().workflowId });
@@ -101,9 +104,13 @@ export async function callWorkflow(input: CallWorkflowInput & { transferTo?: str
   upsertSearchAttributes([{ key: SA.callOutcome, value: call.outcome() }]);
   if (input.outboundWorkflowId) await tellOutboundWorkflow(input.outboundWorkflowId, call);
   // Analysis and CRM sync outlive the call (ABANDON); the call workflow only waits for the start.
-  await ensureChildStarted(postCallWorkflowType, postCallWorkflowId(started.callId), [
-    { callId: started.callId, appointmentIds: [...call.appointmentIds] },
-  ]);
+  // Behind a patch: histories of calls that closed before post-call work existed must replay
+  // (a query on a closed call replays it).
+  if (patched('post-call-child')) {
+    await ensureChildStarted(postCallWorkflowType, postCallWorkflowId(started.callId), [
+      { callId: started.callId, appointmentIds: [...call.appointmentIds] },
+    ]);
+  }
   await condition(allHandlersFinished);
   await call.settleFollowUps();
   return call.snapshot();

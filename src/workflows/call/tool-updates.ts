@@ -22,14 +22,18 @@ type Acts = Pick<
  * The state-changing tools as Updates. Validators run before anything is written to history:
  * bad arguments from the LLM are rejected there and the session hands the message back to it.
  */
-export function registerToolUpdates(call: CallLifecycle, acts: Acts, transferTo: string | undefined): void {
+export function registerToolUpdates(
+  call: CallLifecycle,
+  actsFor: () => Acts,
+  transferTo: string | undefined,
+): void {
   setHandler(
     contract.bookAppointmentUpdate,
     async (args) => {
       const customerId = await customerOf(call);
       if (!customerId) return { ok: false, error: 'the caller number is unknown, so nothing can be booked' };
       const agentId = call.agentId as string;
-      const result = await acts.bookAppointment({
+      const result = await actsFor().bookAppointment({
         ...args,
         agentId,
         customerId,
@@ -48,7 +52,7 @@ export function registerToolUpdates(call: CallLifecycle, acts: Acts, transferTo:
     async (args) => {
       const customerId = await customerOf(call);
       if (!customerId) return { ok: false, error: 'the caller number is unknown' };
-      const result = await acts.rescheduleAppointment({ ...args, customerId });
+      const result = await actsFor().rescheduleAppointment({ ...args, customerId });
       if (result.ok) {
         call.recordAppointment(result.value.appointmentId, 'rescheduled');
         call.followUp(followAppointment(result.value.appointmentId, 'rescheduled'));
@@ -62,7 +66,7 @@ export function registerToolUpdates(call: CallLifecycle, acts: Acts, transferTo:
     async (args) => {
       const customerId = await customerOf(call);
       if (!customerId) return { ok: false, error: 'the caller number is unknown' };
-      const result = await acts.cancelAppointment({ ...args, customerId });
+      const result = await actsFor().cancelAppointment({ ...args, customerId });
       if (result.ok) {
         call.recordAppointment(result.value.appointmentId, 'cancelled');
         call.followUp(followAppointment(result.value.appointmentId, 'cancelled'));
@@ -76,7 +80,7 @@ export function registerToolUpdates(call: CallLifecycle, acts: Acts, transferTo:
     async (): Promise<ToolResult<{ to: string }>> => {
       if (!transferTo) return { ok: false, error: 'no human is available to take this call' };
       await condition(() => call.started);
-      await acts.transferCall({ callSid: call.callSid, to: transferTo });
+      await actsFor().transferCall({ callSid: call.callSid, to: transferTo });
       call.transferredTo = transferTo;
       return { ok: true, value: { to: transferTo } };
     },
