@@ -43,6 +43,10 @@ export interface RouteDef<P, Q, B, R> {
   raw?: boolean;
   /** A stricter bucket of its own per API key (e.g. campaign start, replays that start workflows). */
   rateLimit?: { perMinute: number };
+  /** Body size limit of this route when it differs from the app's (bytes). */
+  bodyLimit?: number;
+  /** A text/csv body arrives as the request stream (`ctx.req.body`), never buffered whole. */
+  streamBody?: boolean;
   handler(ctx: RouteContext<P, Q, B>): Promise<R>;
 }
 
@@ -77,7 +81,13 @@ export class Router {
     this.app.route({
       method: def.method,
       url: def.url,
-      config: { access: def.access, mutating: def.method !== 'GET', rateLimit: def.rateLimit },
+      config: {
+        access: def.access,
+        mutating: def.method !== 'GET',
+        rateLimit: def.rateLimit,
+        streamBody: def.streamBody,
+      },
+      ...(def.bodyLimit ? { bodyLimit: def.bodyLimit } : {}),
       handler: async (req, reply) => {
         const ctx: RouteContext<P, Q, B> = {
           params: parse('params', def.params, req.params),
