@@ -174,6 +174,13 @@ describe('admin API: campaigns', () => {
     expect(res.statusCode).toBe(413);
     expect(res.json().error.code).toBe('body_too_large');
     expect(await api.prisma.campaign.count()).toBe(before);
+    // Only CSV streams: a JSON body sent to the upload route stops at the app's 1 MiB limit.
+    const json = await api.as('campaign_manager', {
+      method: 'POST',
+      url: `/api/v1/campaigns/csv?${query}`,
+      payload: { contacts: 'x'.repeat(1_100_000) },
+    });
+    expect(json.statusCode).toBe(413);
   });
 
   it('pages contacts with their attempts, filtered by status, with no gaps or duplicates', async () => {

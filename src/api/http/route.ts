@@ -43,9 +43,11 @@ export interface RouteDef<P, Q, B, R> {
   raw?: boolean;
   /** A stricter bucket of its own per API key (e.g. campaign start, replays that start workflows). */
   rateLimit?: { perMinute: number };
-  /** Body size limit of this route when it differs from the app's (bytes). */
-  bodyLimit?: number;
-  /** A text/csv body arrives as the request stream (`ctx.req.body`), never buffered whole. */
+  /**
+   * A text/csv body arrives as the request stream (`ctx.req.body`), never buffered whole; the
+   * handler enforces its own size limit while reading (`streamedBody`). JSON bodies sent to such
+   * a route still stop at the app's body limit.
+   */
   streamBody?: boolean;
   handler(ctx: RouteContext<P, Q, B>): Promise<R>;
 }
@@ -87,7 +89,6 @@ export class Router {
         rateLimit: def.rateLimit,
         streamBody: def.streamBody,
       },
-      ...(def.bodyLimit ? { bodyLimit: def.bodyLimit } : {}),
       handler: async (req, reply) => {
         const ctx: RouteContext<P, Q, B> = {
           params: parse('params', def.params, req.params),

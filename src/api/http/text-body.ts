@@ -12,7 +12,7 @@ declare module 'fastify' {
 /**
  * CSV and plain-text bodies. Most routes get the text as one string within the body limit; a
  * route declaring `streamBody` gets the request stream itself, so a large upload flows into its
- * row reader and the route's own `bodyLimit` is enforced while reading (`streamedBody`).
+ * row reader and the handler enforces its own limit while reading (`streamedBody`).
  */
 export function installTextBodies(app: FastifyInstance, defaultLimitBytes: number): void {
   app.addContentTypeParser(['text/csv', 'text/plain'], (req, payload, done) => {
@@ -20,8 +20,7 @@ export function installTextBodies(app: FastifyInstance, defaultLimitBytes: numbe
       done(null, payload);
       return;
     }
-    const limit = req.routeOptions.bodyLimit ?? defaultLimitBytes;
-    readText(payload, limit).then(
+    readText(payload, req.routeOptions.bodyLimit ?? defaultLimitBytes).then(
       (text) => done(null, text),
       (err: Error) => done(err, undefined),
     );

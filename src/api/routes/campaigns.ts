@@ -103,7 +103,6 @@ export function campaignRoutes(r: Router, deps: CampaignRoutesDeps): void {
     query: csvQuery,
     consumes: ['text/csv'],
     streamBody: true,
-    bodyLimit: deps.csvUploadLimitBytes,
     status: 201,
     idempotent: true,
     audit: { action: 'campaign.create', target: (c: { campaignId: string }) => `campaign:${c.campaignId}` },
