@@ -18,11 +18,15 @@ import { createIdempotency } from './http/idempotency.ts';
 import { createApiMetrics } from './http/metrics.ts';
 import { Router } from './http/route.ts';
 import { installSecurityHeaders } from './http/security.ts';
+import { installTextBodies } from './http/text-body.ts';
 import type { CallEventFeed } from './live/call-events.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { appointmentRoutes } from './routes/appointments.ts';
+import { callActionRoutes } from './routes/call-actions.ts';
 import { callLiveRoutes } from './routes/call-live.ts';
 import { callRoutes } from './routes/calls.ts';
+import { campaignControlRoutes } from './routes/campaign-control.ts';
+import { campaignRoutes } from './routes/campaigns.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
 import { dncRoutes } from './routes/dnc.ts';
@@ -38,6 +42,10 @@ export interface ApiSettings {
   /** Temporal Web UI base URL, for links from a call to its workflow. */
   temporalUiUrl?: string;
   taskQueue: string;
+  /** Largest contacts CSV a campaign upload may stream (bytes). */
+  csvUploadLimitBytes: number;
+  /** Per-key budgets of the costly starts: campaign starts; one-off calls and analysis re-runs. */
+  strictLimits: { campaignStartsPerMinute: number; outboundPerMinute: number };
 }
 
 export const DEFAULT_API_SETTINGS: ApiSettings = {
@@ -46,6 +54,8 @@ export const DEFAULT_API_SETTINGS: ApiSettings = {
   metricsPublic: false,
   bodyLimitBytes: 1_048_576,
   taskQueue: 'switchboard',
+  csvUploadLimitBytes: 64 * 1_048_576,
+  strictLimits: { campaignStartsPerMinute: 10, outboundPerMinute: 20 },
 };
 
 export interface ApiDeps extends HealthRoutesOptions {
@@ -89,9 +99,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200 },
   });
   installRequestLogging(app);
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
-    done(null, body),
-  );
+  installTextBodies(app, settings.bodyLimitBytes);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send(errorBody(req, new ApiError(404, 'not_found', 'no such route'))),
@@ -132,6 +140,19 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   dncRoutes(router, deps.prisma);
   deadLetterRoutes(router, { prisma: deps.prisma, temporal: deps.temporal, taskQueue: settings.taskQueue });
   workflowRoutes(router, deps.temporal);
+  campaignRoutes(router, { prisma: deps.prisma, csvUploadLimitBytes: settings.csvUploadLimitBytes });
+  campaignControlRoutes(router, {
+    prisma: deps.prisma,
+    temporal: deps.temporal,
+    taskQueue: settings.taskQueue,
+    startsPerMinute: settings.strictLimits.campaignStartsPerMinute,
+  });
+  callActionRoutes(router, {
+    prisma: deps.prisma,
+    temporal: deps.temporal,
+    taskQueue: settings.taskQueue,
+    outboundPerMinute: settings.strictLimits.outboundPerMinute,
+  });
   opsRoutes(router, { metrics, metricsPublic: settings.metricsPublic, version: API_VERSION });
   return app;
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodError } from 'zod';
+import { CampaignNotFoundError, CampaignStateError, CampaignValidationError } from '../../domain/errors.ts';
 
 /**
  * The one error shape the admin API answers with: `{error:{status,code,message,field?,requestId}}`.
@@ -13,6 +14,8 @@ export class ApiError extends Error {
     message: string,
     readonly field?: string,
     readonly headers?: Record<string, string>,
+    /** Extra members of the error object (e.g. a campaign's per-row `issues`). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -29,11 +32,19 @@ export function validationError(part: 'params' | 'query' | 'body', err: ZodError
 }
 
 export interface ErrorBody {
-  error: { status: number; code: string; message: string; field?: string; requestId: string };
+  error: {
+    status: number;
+    code: string;
+    message: string;
+    field?: string;
+    requestId: string;
+    [detail: string]: unknown;
+  };
 }
 
 export function errorBody(req: FastifyRequest, err: ApiError): ErrorBody {
   const error: ErrorBody['error'] = {
+    ...err.details,
     status: err.status,
     code: err.code,
     message: err.message,
@@ -53,6 +64,8 @@ const FASTIFY_CODES: Record<string, string> = {
 
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  const domain = fromDomainError(err);
+  if (domain) return domain;
   const fe = err as Partial<FastifyError>;
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     const code =
@@ -71,4 +84,17 @@ export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyRe
   if (apiError.status >= 500) req.log.error({ err }, 'request failed');
   if (apiError.headers) reply.headers(apiError.headers);
   return reply.code(apiError.status).send(errorBody(req, apiError));
+}
+
+/** Campaign service errors: refused campaigns list every offending row and field. */
+function fromDomainError(err: unknown): ApiError | undefined {
+  if (err instanceof CampaignValidationError) {
+    return new ApiError(422, 'campaign_invalid', err.message, undefined, undefined, {
+      issues: err.issues,
+      issueCount: err.issueCount,
+    });
+  }
+  if (err instanceof CampaignNotFoundError) return new ApiError(404, 'not_found', 'campaign not found');
+  if (err instanceof CampaignStateError) return new ApiError(409, 'conflict', err.message);
+  return undefined;
 }

@@ -30,7 +30,16 @@ export function createIdempotency(prisma: PrismaClient) {
     const apiKeyId = ctx.actor.keyId;
     const path = ctx.req.url.split('?')[0] ?? ctx.req.url;
     const requestHash = createHash('sha256')
-      .update(JSON.stringify([ctx.req.method, path, ctx.body ?? null]))
+      // A streamed upload's body cannot be hashed without buffering it: its query (the settings)
+      // stands in, so the same key with other settings is still refused.
+      .update(
+        JSON.stringify([
+          ctx.req.method,
+          path,
+          ctx.body ?? null,
+          ...(ctx.body === undefined && ctx.query ? [ctx.query] : []),
+        ]),
+      )
       .digest('hex');
     const stored = await prisma.idempotencyRecord.findUnique({
       where: { apiKeyId_key: { apiKeyId, key: raw } },

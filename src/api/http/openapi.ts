@@ -78,10 +78,10 @@ function operation(route: AnyRouteDef) {
       schema: { type: 'string' },
     });
   }
-  if (route.body) {
-    const content: Record<string, unknown> = {
-      'application/json': { schema: jsonSchema(route.body, 'input') },
-    };
+  if (route.body || route.consumes) {
+    const content: Record<string, unknown> = route.body
+      ? { 'application/json': { schema: jsonSchema(route.body, 'input') } }
+      : {};
     for (const type of route.consumes ?? []) content[type] = { schema: { type: 'string' } };
     op.requestBody = { required: true, content };
   }

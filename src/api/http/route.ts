@@ -43,6 +43,12 @@ export interface RouteDef<P, Q, B, R> {
   raw?: boolean;
   /** A stricter bucket of its own per API key (e.g. campaign start, replays that start workflows). */
   rateLimit?: { perMinute: number };
+  /**
+   * A text/csv body arrives as the request stream (`ctx.req.body`), never buffered whole; the
+   * handler enforces its own size limit while reading (`streamedBody`). JSON bodies sent to such
+   * a route still stop at the app's body limit.
+   */
+  streamBody?: boolean;
   handler(ctx: RouteContext<P, Q, B>): Promise<R>;
 }
 
@@ -77,7 +83,12 @@ export class Router {
     this.app.route({
       method: def.method,
       url: def.url,
-      config: { access: def.access, mutating: def.method !== 'GET', rateLimit: def.rateLimit },
+      config: {
+        access: def.access,
+        mutating: def.method !== 'GET',
+        rateLimit: def.rateLimit,
+        streamBody: def.streamBody,
+      },
       handler: async (req, reply) => {
         const ctx: RouteContext<P, Q, B> = {
           params: parse('params', def.params, req.params),
