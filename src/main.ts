@@ -27,9 +27,11 @@ async function main(): Promise<void> {
   handleSignals(stack, logger);
   try {
     const started = await launch(role, config, logger, stack);
+    // The worker stops when we shut down (a signal); only a stop nobody asked for is an error.
     started.workerStopped?.then(
-      () => exitAfter(stack, 1, logger, 'worker stopped unexpectedly'),
-      (err) => exitAfter(stack, 1, logger, `worker failed: ${describeError(err)}`),
+      () => (stack.stopping ? undefined : exitAfter(stack, 1, logger, 'worker stopped unexpectedly')),
+      (err) =>
+        stack.stopping ? undefined : exitAfter(stack, 1, logger, `worker failed: ${describeError(err)}`),
     );
   } catch (err) {
     await exitAfter(stack, 1, logger, describeError(err));

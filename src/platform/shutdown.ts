@@ -14,6 +14,11 @@ export class ShutdownStack {
     this.steps.push({ name, stop });
   }
 
+  /** True once shutdown began: resources stopping now are expected to stop. */
+  get stopping(): boolean {
+    return this.running !== undefined;
+  }
+
   /** Idempotent: a second call waits for the first. */
   run(): Promise<void> {
     this.running ??= this.unwind();
