@@ -22,6 +22,7 @@ const SCHEMA_TABLES = [
   'dial_attempts',
   'do_not_call_entries',
   'idempotency_records',
+  'reminder_deliveries',
   'turns',
 ];
 

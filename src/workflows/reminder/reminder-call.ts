@@ -3,6 +3,7 @@ import {
   log,
   ParentClosePolicy,
   proxyActivities,
+  rootCause,
   startChild,
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
@@ -49,7 +50,8 @@ export async function placeReminderCall(send: SendReminderInput): Promise<Remind
       log.warn('reminder call was placed by an earlier run; not dialing again', { workflowId });
       return { result: 'already-handled' };
     }
-    dialed = { disposition: 'failed', detail: err instanceof Error ? err.message : String(err) };
+    // The dial workflow failed (no telephony configured, bad input): the reason is its cause's.
+    dialed = { disposition: 'failed', detail: rootCause(err) ?? String(err) };
   }
   const { deliveryStatus } = await acts.recordReminderCall({
     deliveryId: claim.deliveryId,
