@@ -1,4 +1,11 @@
-import { ApplicationFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 import type { ReminderAppointment, SendReminderResult } from '../../activities/reminder-activities.ts';
 import { invalidReminderOverrides, planReminders } from '../../domain/reminder-plan.ts';
@@ -80,8 +87,10 @@ async function runPlan(
       offsetSeconds: Math.round(reminder.offsetMs / 1000),
       channel,
     };
-    const done =
-      channel === 'call' ? await placeReminderCall(send) : describe(await acts.sendAppointmentReminder(send));
+    // Runs recorded before reminder calls existed sent channel `call` to the SMS activity (which
+    // skipped it): they replay that way.
+    const byCall = channel === 'call' && patched('reminder-call-channel');
+    const done = byCall ? await placeReminderCall(send) : describe(await acts.sendAppointmentReminder(send));
     if ('stale' in done) {
       log.info('appointment changed before its reminder', { reason: done.stale });
       return true;
