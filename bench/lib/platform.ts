@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import pg from 'pg';
-import { createActivities } from '../../src/activities/index.ts';
+import { type ActivityDeps, createActivities } from '../../src/activities/index.ts';
 import { createPrisma, type PrismaClient } from '../../src/db/client.ts';
 import { applyMigrations } from '../../src/db/migrator.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
@@ -50,6 +50,8 @@ export function progress(message: string): void {
 export async function startBenchPlatform(options: {
   name: string;
   poolMax?: number;
+  /** Extra activity dependencies (a dialer and its webhook origin, ...). */
+  activityDeps?: Omit<Partial<ActivityDeps>, 'prisma' | 'logger'>;
 }): Promise<BenchPlatform> {
   const logger = benchLogger();
   const cleanup = new Cleanup();
@@ -97,7 +99,7 @@ export async function startBenchPlatform(options: {
         connection: native,
         namespace: server.namespace,
         taskQueue,
-        activities: createActivities({ prisma, logger }),
+        activities: createActivities({ prisma, logger, ...options.activityDeps }),
         logger,
       });
       cleanup.add('worker', () => worker.shutdown());

@@ -12,6 +12,7 @@ import { createOutboundActivities } from './outbound-activities.ts';
 import { type AnalysisSettings, createPostCallActivities } from './post-call-activities.ts';
 import { createRecordingActivities } from './recording-activities.ts';
 import { createReminderActivities, type ReminderSettings } from './reminder-activities.ts';
+import { createReminderCallActivities } from './reminder-call-activities.ts';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -46,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPostCallActivities(deps),
     ...createCrmActivities(deps),
     ...createReminderActivities(deps),
+    ...createReminderCallActivities(deps),
     ...createHousekeepingActivities(deps),
     async readDatabaseTime(): Promise<string> {
       const rows = await deps.prisma.$queryRaw<{ now: Date }[]>`SELECT now() AS now`;

@@ -162,8 +162,8 @@ function staleReason(target: ReminderTarget | null, input: SendReminderInput, at
 }
 
 function unusableChannel(channel: ReminderChannel, messaging: Messaging | undefined, from: string | null) {
-  // Reminder calls need the outbound-call path, which lives on another branch (see the report).
-  if (channel === 'call') return 'the call channel is not available yet';
+  // The workflow places reminder calls itself (claimReminderCall + a child outbound call).
+  if (channel === 'call') return 'reminder calls are not sent through this activity';
   if (!messaging) return 'no messaging provider is configured';
   if (!from)
     return 'no sender number: the agent has no phone number, no call to take it from, and REMINDER_SMS_FROM is unset';

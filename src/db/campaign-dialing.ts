@@ -119,6 +119,11 @@ export async function applyContactUpdates(prisma: PrismaClient, u: ContactUpdate
   });
 }
 
+/**
+ * The dialer (`recordDialOutcome`) has usually counted the attempt on the contact already, so an
+ * attempt count equal to the outcome's still takes the status while the contact is open. A final
+ * status set meanwhile (an opt-out during the call: skipped) is kept.
+ */
 async function recordOutcomes(tx: PrismaClient, outcomes: ContactOutcome[]): Promise<void> {
   const ids = outcomes.map((o) => o.contactId);
   const attempts = outcomes.map((o) => o.attempt);
@@ -131,7 +136,8 @@ async function recordOutcomes(tx: PrismaClient, outcomes: ContactOutcome[]): Pro
     FROM unnest(${ids}::uuid[], ${attempts}::int[], ${outcomes.map((o) => o.status)}::text[],
                 ${dispositions}::text[], ${outcomes.map((o) => o.nextAttemptAtMs ?? null)}::float8[])
       AS o(id, attempt, status, disposition, next_ms)
-    WHERE c.id = o.id AND c.attempts < o.attempt`;
+    WHERE c.id = o.id AND (c.attempts < o.attempt OR
+      (c.attempts = o.attempt AND c.status IN ('pending', 'dialing', 'retry_scheduled')))`;
   // The dialer claims the attempt row before it dials; fill in what it has not (or create the
   // record when the dial never got that far), never overwriting its own values.
   await tx.$executeRaw`

@@ -14,6 +14,8 @@ export interface ReminderTarget {
   customerPhone: string;
   customerName: string | null;
   agentName: string;
+  /** Speaks on a reminder call. */
+  agentId: string;
   /**
    * The number the customer knows: one the agent answers, else the one the booking call was
    * between (what they dialled, or what called them). Replies and call-backs reach the agent.
@@ -46,6 +48,7 @@ export async function loadReminderTarget(
     customerPhone: a.customer.phone,
     customerName: a.customer.name,
     agentName: a.agent.name,
+    agentId: a.agentId,
     senderPhone: a.agent.phoneNumbers[0]?.phone ?? (callNumber && E164.test(callNumber) ? callNumber : null),
   };
 }

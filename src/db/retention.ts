@@ -34,11 +34,38 @@ export async function anonymiseExpiredReminders(prisma: PrismaClient, cutoff: Da
     )`;
 }
 
+/** Calls older than `cutoff` whose recording still exists at Twilio (oldest first). */
+export function expiredRecordings(prisma: PrismaClient, cutoff: Date, batchSize: number) {
+  return prisma.call.findMany({
+    where: {
+      startedAt: { lt: cutoff },
+      recordingSid: { not: null },
+      OR: [{ recordingStatus: null }, { recordingStatus: { not: 'deleted' } }],
+    },
+    orderBy: { startedAt: 'asc' },
+    take: batchSize,
+    select: { id: true, recordingSid: true },
+  });
+}
+
+/** The recording is gone at Twilio: its URL goes; the sid stays as the record of what was deleted. */
+export function markRecordingDeleted(prisma: PrismaClient, callId: string) {
+  return prisma.call.update({
+    where: { id: callId },
+    data: { recordingUrl: null, recordingStatus: 'deleted' },
+  });
+}
+
 export async function recordPurge(
   prisma: PrismaClient,
-  details: { cutoff: string; turnsDeleted: number; remindersAnonymised: number; retentionDays: number },
+  details: {
+    cutoff: string;
+    turnsDeleted: number;
+    remindersAnonymised: number;
+    recordingsDeleted?: number;
+    retentionDays: number;
+  },
 ): Promise<void> {
-  await prisma.auditLogEntry.create({
-    data: { action: 'retention.purge', target: 'turns,reminder_deliveries', details },
-  });
+  const target = `turns,reminder_deliveries${details.recordingsDeleted === undefined ? '' : ',recordings'}`;
+  await prisma.auditLogEntry.create({ data: { action: 'retention.purge', target, details } });
 }

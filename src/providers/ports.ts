@@ -136,6 +136,8 @@ export interface CallControl {
    */
   startRecording(callSid: string, statusCallbackUrl: string): Promise<RecordingInfo>;
   hangUp(callSid: string): Promise<void>;
+  /** Deletes a recording (retention); one already gone at the vendor is `already-gone`, not an error. */
+  deleteRecording(recordingSid: string): Promise<'deleted' | 'already-gone'>;
   /** Replaces the call's TwiML with a <Dial> to `to` (a human), ending the media stream. */
   transfer(callSid: string, to: string): Promise<void>;
 }

@@ -24,6 +24,9 @@ class TelephonyView implements CallControl {
   async startRecording(): Promise<never> {
     throw new Error('this test does not record calls');
   }
+  async deleteRecording(): Promise<never> {
+    throw new Error('this test does not record calls');
+  }
 }
 
 /**

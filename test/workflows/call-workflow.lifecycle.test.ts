@@ -27,6 +27,9 @@ class RecordingCallControl implements CallControl {
     const sid = `RE${callSid.slice(2)}`;
     return { sid, url: `${statusCallbackUrl}#${sid}`, status: 'in-progress' };
   }
+  async deleteRecording(): Promise<never> {
+    throw new Error('the call workflow never deletes recordings');
+  }
 }
 
 describe('call workflow: lifecycle', () => {

@@ -127,6 +127,17 @@ export function createTwilioCallControl(options: TwilioCallControlOptions): Call
         });
         return toRecordingInfo(created);
       }),
+    deleteRecording: (recordingSid) =>
+      run('delete recording', recordingSid, async () => {
+        try {
+          await client.recordings(recordingSid).remove();
+          return 'deleted' as const;
+        } catch (error) {
+          // 404: deleted before (a retried purge) or by hand in the console: the goal is met.
+          if ((error as { status?: unknown }).status === 404) return 'already-gone' as const;
+          throw error;
+        }
+      }),
     hangUp: (callSid) =>
       run('hang up', callSid, async () => {
         await client.calls(callSid).update({ status: 'completed' });

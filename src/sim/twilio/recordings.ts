@@ -30,11 +30,16 @@ export interface SimRecording {
 
 export interface SimRecordings {
   forCall(callSid: string): SimRecording[];
+  /** A finished recording of a call long over, as Twilio's store holds them (retention tests). */
+  addCompleted(callSid: string, durationSec: number): SimRecording;
+  /** Recording sids deleted through the REST API, in order (a repeat DELETE answers 404). */
+  readonly deleted: string[];
 }
 
 type CallRoute = FastifyRequest<{ Params: { sid: string; callSid: string } }>;
 
 export interface SimRecordingsOptions {
+  accountSid: string;
   authToken: string;
   logger: Logger;
   registry: { onStatus(listener: (call: CallLike) => void): () => void };
@@ -123,7 +128,48 @@ export function registerSimRecordings(app: FastifyInstance, options: SimRecordin
     return reply.code(201).send(recordingJson(recording));
   });
 
-  return { forCall: (callSid) => byCall.get(callSid) ?? [] };
+  const deleted: string[] = [];
+  type RecordingRoute = FastifyRequest<{ Params: { sid: string; recordingSid: string } }>;
+  // Twilio answers 204 with no body; a recording that is not there (any more) is a 404 / 20404.
+  app.delete(
+    '/2010-04-01/Accounts/:sid/Recordings/:recordingSid.json',
+    async (request: RecordingRoute, reply) => {
+      const { sid, recordingSid } = request.params;
+      for (const [callSid, list] of byCall) {
+        const found = list.find((r) => r.sid === recordingSid && r.accountSid === sid);
+        if (!found) continue;
+        byCall.set(
+          callSid,
+          list.filter((r) => r !== found),
+        );
+        deleted.push(recordingSid);
+        return reply.code(204).send();
+      }
+      return reply
+        .code(404)
+        .send(errorBody(404, 20404, `The requested resource ${request.url} was not found`));
+    },
+  );
+
+  return {
+    forCall: (callSid) => byCall.get(callSid) ?? [],
+    addCompleted(callSid, durationSec) {
+      const recording: SimRecording = {
+        sid: newSid('RE'),
+        callSid,
+        accountSid: options.accountSid,
+        channels: 2,
+        status: 'completed',
+        startedAt: new Date(),
+        durationSec,
+        callbackEvents: [],
+        callbacks: [],
+      };
+      byCall.set(callSid, [...(byCall.get(callSid) ?? []), recording]);
+      return recording;
+    },
+    deleted,
+  };
 }
 
 function recordingJson(r: SimRecording) {

@@ -18,5 +18,7 @@ export interface RetentionPurgeResult {
   cutoff: string;
   turnsDeleted: number;
   remindersAnonymised: number;
+  /** Recordings deleted at Twilio (or found gone there) and marked deleted; absent in old runs. */
+  recordingsDeleted?: number;
   batches: number;
 }

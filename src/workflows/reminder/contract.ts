@@ -7,6 +7,9 @@ import { defineSignal } from '@temporalio/workflow';
 
 export const reminderWorkflowType = 'appointmentReminderWorkflow';
 export const reminderWorkflowId = (appointmentId: string) => `reminder:${appointmentId}`;
+/** The outbound call of one reminder: one id per (appointment, start time, offset), used once. */
+export const reminderCallWorkflowId = (appointmentId: string, startsAt: string, offsetSeconds: number) =>
+  `reminder-call:${appointmentId}:${Date.parse(startsAt)}:${offsetSeconds}`;
 
 export interface ReminderInput {
   appointmentId: string;
@@ -36,6 +39,8 @@ export interface ReminderOutcome {
   /** sent, already-handled, failed, skipped, or why it was not attempted (past, quiet-hours, ...). */
   result: string;
   messageSid?: string;
+  /** A reminder call's CallSid (channel `call`); `result` is then its delivery status. */
+  callSid?: string;
   sendAt?: string;
 }
 

@@ -1,4 +1,11 @@
-import { ApplicationFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 import type { ReminderAppointment, SendReminderResult } from '../../activities/reminder-activities.ts';
 import { invalidReminderOverrides, planReminders } from '../../domain/reminder-plan.ts';
@@ -8,6 +15,7 @@ import {
   type ReminderSummary,
   type ReminderWorkflowInput,
 } from './contract.ts';
+import { placeReminderCall, type ReminderSendOutcome } from './reminder-call.ts';
 
 const acts = proxyActivities<Pick<Activities, 'loadReminderAppointment' | 'sendAppointmentReminder'>>({
   startToCloseTimeout: '30 seconds',
@@ -73,25 +81,29 @@ async function runPlan(
     }
     const sendAt = reminder.sendAt.toISOString();
     if (await condition(changed, Math.max(1, reminder.sendAt.getTime() - Date.now()))) return true;
-    const result = await acts.sendAppointmentReminder({
+    const send = {
       appointmentId: input.appointmentId,
       startsAt,
       offsetSeconds: Math.round(reminder.offsetMs / 1000),
       channel,
-    });
-    if (result.status === 'stale') {
-      log.info('appointment changed before its reminder', { reason: result.reason });
+    };
+    // Runs recorded before reminder calls existed sent channel `call` to the SMS activity (which
+    // skipped it): they replay that way.
+    const byCall = channel === 'call' && patched('reminder-call-channel');
+    const done = byCall ? await placeReminderCall(send) : describe(await acts.sendAppointmentReminder(send));
+    if ('stale' in done) {
+      log.info('appointment changed before its reminder', { reason: done.stale });
       return true;
     }
-    outcomes.set(key, { startsAt, offsetMs: reminder.offsetMs, sendAt, ...describe(result) });
+    outcomes.set(key, { startsAt, offsetMs: reminder.offsetMs, sendAt, ...done });
   }
   return false;
 }
 
-function describe(
-  result: Exclude<SendReminderResult, { status: 'stale' }>,
-): Omit<ReminderOutcome, 'startsAt' | 'offsetMs'> {
+function describe(result: SendReminderResult): ReminderSendOutcome {
   switch (result.status) {
+    case 'stale':
+      return { stale: result.reason };
     case 'sent':
       return { result: 'sent', messageSid: result.messageSid };
     case 'already-handled':

@@ -4,6 +4,8 @@ import { listFreeSlots } from '../../../src/db/appointments.ts';
 import { createReminderNotifier } from '../../../src/platform/reminder-notifier.ts';
 import { callWorkflow } from '../../../src/workflows/call/call-workflow.ts';
 import * as call from '../../../src/workflows/call/contract.ts';
+import { postCallWorkflowId } from '../../../src/workflows/post-call/contract.ts';
+import type { postCallWorkflow } from '../../../src/workflows/post-call/post-call-workflow.ts';
 import { reminderWorkflowId, reminderWorkflowType } from '../../../src/workflows/reminder/contract.ts';
 import type { appointmentReminderWorkflow } from '../../../src/workflows/reminder/reminder-workflow.ts';
 import { createAppointment, eventually, type ReminderHarness, startReminderHarness } from './harness.ts';
@@ -100,6 +102,19 @@ describe('reminders from the call workflow', () => {
     expect(h.twilio.messages.sentTo('+14155552671')).toHaveLength(0);
     await second.signal(call.callStatusSignal, { status: 'completed' });
     expect(await second.result()).toMatchObject({ outcome: 'cancelled' });
+
+    // The cancelling call's post-call workflow makes sure reminders exist for the appointments
+    // the call touched: a cancelled one is not among them, so no new reminder run starts.
+    const secondCall = await h.platform.prisma.call.findUniqueOrThrow({ where: { callSid: 'CAremind0002' } });
+    const postCall = await h.platform.client.workflow
+      .getHandle<typeof postCallWorkflow>(postCallWorkflowId(secondCall.id))
+      .result();
+    expect(postCall.reminderWorkflowIds).toEqual([]);
+    const latest = await h.platform.client.workflow.getHandle(reminderId).describe();
+    expect({ runId: latest.runId, status: latest.status.name }).toEqual({
+      runId: description.runId,
+      status: 'COMPLETED',
+    });
   });
 
   it('cancelling an appointment that has no reminder workflow still succeeds', async () => {

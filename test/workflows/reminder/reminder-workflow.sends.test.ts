@@ -212,7 +212,7 @@ describe('appointment reminder workflow: sending', () => {
     expect(h.twilio.messages.sentTo(phone).map((m) => m.from)).toEqual(['+14155550177']);
   });
 
-  it('records a reminder for a channel that cannot be used as skipped, with the reason', async () => {
+  it('records a reminder call that cannot be placed (no telephony here) as failed, with the reason', async () => {
     const { appointment, phone } = await createAppointment(h.platform.prisma, h.agentId, {
       startsInMs: 5_000,
     });
@@ -223,15 +223,15 @@ describe('appointment reminder workflow: sending', () => {
       channel: 'call',
     });
     const summary = await handle.result();
-    expect(summary.outcomes.map((o) => o.result)).toEqual(['skipped']);
+    expect(summary.outcomes.map((o) => o.result)).toEqual(['failed']);
     expect(h.twilio.messages.sentTo(phone)).toHaveLength(0);
     const row = await h.platform.prisma.reminderDelivery.findFirstOrThrow({
       where: { appointmentId: appointment.id },
     });
     expect(row).toMatchObject({
-      status: 'skipped',
+      status: 'failed',
       channel: 'call',
-      reason: 'the call channel is not available yet',
+      reason: 'failed: no telephony account is configured for dialing',
     });
   });
 });
