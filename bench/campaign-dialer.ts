@@ -14,7 +14,7 @@ import { benchLogger, progress, startBenchPlatform } from './lib/platform.ts';
 import { fmtMs, round1, summarize, table } from './lib/stats.ts';
 
 /**
- * `npm run bench:campaign`: the campaign workflow dialing through the real `outboundCallWorkflow`,
+ * `npm run bench:campaign-dialer`: the campaign workflow dialing through the real `outboundCallWorkflow`,
  * the official Twilio SDK and the simulated Twilio (every line busy after a 1 ms ring, so each
  * dial ends at once), with signed status callbacks into the real webhooks. Pacing is off.
  * Reports dial starts per second (claims in `dial_attempts`), dial-to-disposition latency
@@ -138,7 +138,7 @@ try {
     createS = (performance.now() - c0) / 1000;
   }
 
-  console.log(`bench:campaign on ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'})`);
+  console.log(`bench:campaign-dialer on ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'})`);
   console.log(
     table([
       ['figure', 'value'],
@@ -160,7 +160,7 @@ try {
   console.log(`  set-up (s): ${JSON.stringify(platform.setup)}`);
   console.log(
     JSON.stringify({
-      bench: 'campaign',
+      bench: 'campaign-dialer',
       contacts: contactCount,
       concurrency,
       dials: sim.totalDials(),
