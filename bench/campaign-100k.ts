@@ -32,7 +32,7 @@ const r = await runCampaignBench({
   pacingPerMinute: Number(values.pacing),
   sampleMs: Number(values['sample-s']) * 1000,
 });
-const { rows, json, exactlyOnce } = commonFigures(r);
+const { rows, json, stagesTable, exactlyOnce } = commonFigures(r);
 const samples = r.rss;
 const pick = (i: number) => samples[Math.min(samples.length - 1, Math.max(0, i))];
 const points = [
@@ -48,6 +48,7 @@ console.log(
     `${os.cpus().length} cores shared with the dev server, Postgres and this process`,
 );
 console.log(table([['figure', 'value'], ...rows]));
+console.log(stagesTable);
 console.log(`  worker RSS over the campaign (${samples.length} samples, every ${values['sample-s']} s):`);
 console.log(
   table([

@@ -38,7 +38,7 @@ const r = await runCampaignBench({
   pageSize: optional(values['page-size']),
   sampleMs: 500,
 });
-const { rows, json, exactlyOnce } = commonFigures(r);
+const { rows, json, stagesTable, exactlyOnce } = commonFigures(r);
 console.log(
   `campaign dispatch: ${r.options.contacts} contacts, concurrency limit ${r.options.concurrency}, pacing ` +
     `${r.options.pacingPerMinute}/min, instantly answered dials (bench double), one worker process`,
@@ -47,6 +47,7 @@ console.log(
   `  on ${os.cpus().length} cores shared with the Temporal dev server (SQLite), Postgres and this process`,
 );
 console.log(table([['figure', 'value'], ...rows]));
+console.log(stagesTable);
 console.log(
   `  target dial starts >= ${TARGET_DIALS_PER_S}/s: ${json.dial_starts_per_s ?? '-'}/s ` +
     `${(json.dial_starts_per_s ?? 0) >= TARGET_DIALS_PER_S ? 'ok' : 'UNDER'}`,

@@ -52,6 +52,8 @@ export interface DialFigures {
   startsMs: number[];
   /** Most dials between child start and recorded outcome at one moment. */
   maxInFlight: number;
+  /** Up to 40 dials spread over the campaign, for a look at their histories. */
+  sample: { contactId: string; attempt: number; outcomeMs: number }[];
 }
 
 /** Exactly-once and timing figures, read from Postgres after the campaign finished. */
@@ -62,8 +64,11 @@ export async function readDialFigures(prisma: PrismaClient, campaignId: string):
     FROM (SELECT c.id, count(d.id) AS n FROM campaign_contacts c
           LEFT JOIN bench_dials d ON d.contact_id = c.id
           WHERE c.campaign_id = ${campaignId}::uuid GROUP BY c.id) per_contact`;
-  const rows = await prisma.$queryRaw<{ start_ms: number; end_ms: number | null }[]>`
-    SELECT extract(epoch FROM d.started_at) * 1000 AS start_ms, extract(epoch FROM a.finished_at) * 1000 AS end_ms
+  const rows = await prisma.$queryRaw<
+    { contact_id: string; attempt: number; start_ms: number; end_ms: number | null }[]
+  >`
+    SELECT d.contact_id, d.attempt, extract(epoch FROM d.started_at) * 1000 AS start_ms,
+           extract(epoch FROM a.finished_at) * 1000 AS end_ms
     FROM bench_dials d JOIN dial_attempts a ON a.contact_id = d.contact_id AND a.attempt = d.attempt`;
   const startsMs = rows.map((r) => Number(r.start_ms)).sort((a, b) => a - b);
   const latenciesMs = rows.filter((r) => r.end_ms !== null).map((r) => Number(r.end_ms) - Number(r.start_ms));
@@ -74,6 +79,10 @@ export async function readDialFigures(prisma: PrismaClient, campaignId: string):
     notDialed: Number(once?.none ?? 0),
     latenciesMs,
     startsMs,
+    sample: rows
+      .filter((r, i) => r.end_ms !== null && i % Math.max(1, Math.floor(rows.length / 40)) === 0)
+      .slice(0, 40)
+      .map((r) => ({ contactId: r.contact_id, attempt: r.attempt, outcomeMs: Number(r.end_ms) })),
     maxInFlight: maxOverlap(rows.map((r) => [Number(r.start_ms), Number(r.end_ms ?? Number.MAX_VALUE)])),
   };
 }

@@ -1,4 +1,5 @@
-import { fmtMs, round1, summarize } from '../stats.ts';
+import { fmtMs, round1, summarize, table } from '../stats.ts';
+import type { DialStages } from './dial-stages.ts';
 import type { CampaignBenchResult } from './run.ts';
 
 /** Dials started per second between the first and the last child start. */
@@ -75,9 +76,26 @@ export function commonFigures(r: CampaignBenchResult) {
     worker_rss_max_mb: round1(mb(rssMax)),
     status: r.result.status,
   };
+  const stageNames: Record<string, string> = {
+    firstTaskDispatch: 'child started -> first workflow task started',
+    activityDispatch: 'claim activity scheduled -> started',
+    activityRun: 'claim activity started -> completed (Postgres)',
+    closeAfterActivity: 'claim completed -> child closed',
+    outcomeAfterClose: 'child closed -> campaign wrote the outcome',
+  };
+  const stage = (k: string) => summarize(r.stages.map((x) => x[k as keyof DialStages]));
+  const stagesTable = table([
+    ['sampled dial stage (ms, server event times)', 'n', 'p50', 'p90', 'max'],
+    ...Object.entries(stageNames).map(([k, name]) => {
+      const s = stage(k);
+      return [name, String(s.n), fmtMs(s.p50), fmtMs(s.p90), fmtMs(s.max)];
+    }),
+  ]);
+  const stagesP50 = Object.fromEntries(Object.keys(stageNames).map((k) => [k, round1(stage(k).p50)]));
   return {
     rows,
-    json,
+    json: { ...json, stages_p50_ms: stagesP50 },
+    stagesTable,
     exactlyOnce: r.dials.dialedOnce === r.options.contacts && r.dials.dials === r.options.contacts,
   };
 }

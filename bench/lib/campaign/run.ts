@@ -4,6 +4,7 @@ import { createCampaign } from '../../../src/campaigns/create-campaign.ts';
 import * as contract from '../../../src/workflows/campaign/contract.ts';
 import { seedBenchAgent } from '../agent.ts';
 import { type BenchPlatform, progress, startBenchPlatform } from '../platform.ts';
+import { type DialStages, dialStages } from './dial-stages.ts';
 import { createBenchDialLog, type DialFigures, readDialFigures } from './instant-dialer.ts';
 import { WorkerChild } from './worker-child.ts';
 
@@ -39,6 +40,8 @@ export interface CampaignBenchResult {
   /** The Temporal dev server's CPU time over the campaign / wall time (Linux /proc; NaN elsewhere). */
   temporalCpuCores: number;
   rss: RssSample[];
+  /** Where sampled dials' time went (their children's histories). */
+  stages: DialStages[];
   /** historyLength of every campaign run, in run order. */
   runHistoryLengths: number[];
   setup: Record<string, number>;
@@ -133,6 +136,7 @@ async function measure(platform: BenchPlatform, options: CampaignBenchOptions): 
   progress('reading dials and histories...');
   const dials = await readDialFigures(prisma, campaignId);
   const runHistoryLengths = await historyLengths(platform, campaignId, result.runs ?? 1);
+  const stages = await dialStages(client, dials.sample);
   return {
     options,
     result,
@@ -143,6 +147,7 @@ async function measure(platform: BenchPlatform, options: CampaignBenchOptions): 
     temporalCpuCores,
     rss,
     runHistoryLengths,
+    stages,
     setup: platform.setup,
   };
 }
