@@ -62,6 +62,10 @@ export async function runCampaignBench(options: CampaignBenchOptions): Promise<C
   const platform = await startBenchPlatform({ name: options.name, inProcessWorker: false });
   try {
     return await measure(platform, options);
+  } catch (err) {
+    // Printed before the clean-up: closing the connection can raise from a pending gRPC retry.
+    progress(`campaign bench failed: ${(err as Error).stack ?? String(err)}`);
+    throw err;
   } finally {
     await platform.close();
   }
