@@ -17,6 +17,10 @@ export interface DialStages {
   closeAfterActivity: number;
   /** Child closed -> the campaign wrote the outcome (dial_attempts.finished_at). */
   outcomeAfterClose: number;
+  /** Child closed -> its completion recorded in the campaign's history (server to parent). */
+  parentNotified: number;
+  /** Completion in the campaign's history -> outcome written (the campaign's own batching). */
+  outcomeAfterNotified: number;
 }
 
 function ms(event: HistoryEvent | undefined): number {
@@ -28,12 +32,13 @@ function ms(event: HistoryEvent | undefined): number {
 export async function dialStages(
   client: Client,
   dials: { contactId: string; attempt: number; outcomeMs: number }[],
+  childCompletedAtMs: Map<string, number>,
 ): Promise<DialStages[]> {
   const out: DialStages[] = [];
   for (const d of dials) {
-    const history = await client.workflow
-      .getHandle(campaignDialWorkflowId(d.contactId, d.attempt))
-      .fetchHistory();
+    const childId = campaignDialWorkflowId(d.contactId, d.attempt);
+    const history = await client.workflow.getHandle(childId).fetchHistory();
+    const notifiedMs = childCompletedAtMs.get(childId) ?? Number.NaN;
     const events = history.events ?? [];
     const first = (type: number) => events.find((e) => e.eventType === type);
     const wftStarted = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
@@ -47,7 +52,50 @@ export async function dialStages(
       activityRun: ms(actCompleted) - ms(actStarted),
       closeAfterActivity: ms(closed) - ms(actCompleted),
       outcomeAfterClose: d.outcomeMs - ms(closed),
+      parentNotified: notifiedMs - ms(closed),
+      outcomeAfterNotified: d.outcomeMs - notifiedMs,
     });
+  }
+  return out;
+}
+
+/** What the campaign runs' own histories say about their workflow tasks and child completions. */
+export interface ParentFigures {
+  /** Workflow tasks of the campaign that timed out or failed (each one costs a retry of the task). */
+  taskTimeouts: number;
+  taskFailures: number;
+  /** Workflow task scheduled -> started in the campaign runs, ms. */
+  taskDispatchMs: number[];
+  /** When each child's completion was recorded in the campaign's history, by child workflow id. */
+  childCompletedAtMs: Map<string, number>;
+}
+
+/** Reads the histories of the given campaign runs (a bounded number: they can be many). */
+export async function parentFigures(
+  client: Client,
+  workflowId: string,
+  runIds: string[],
+): Promise<ParentFigures> {
+  const out: ParentFigures = {
+    taskTimeouts: 0,
+    taskFailures: 0,
+    taskDispatchMs: [],
+    childCompletedAtMs: new Map(),
+  };
+  for (const runId of runIds) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    let scheduled: HistoryEvent | undefined;
+    for (const e of history.events ?? []) {
+      if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED) scheduled = e;
+      else if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED && scheduled)
+        out.taskDispatchMs.push(ms(e) - ms(scheduled));
+      else if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) out.taskTimeouts++;
+      else if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) out.taskFailures++;
+      else if (e.eventType === EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED) {
+        const id = e.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.workflowId;
+        if (id) out.childCompletedAtMs.set(id, ms(e));
+      }
+    }
   }
   return out;
 }

@@ -82,6 +82,8 @@ export function commonFigures(r: CampaignBenchResult) {
     activityRun: 'claim activity started -> completed (Postgres)',
     closeAfterActivity: 'claim completed -> child closed',
     outcomeAfterClose: 'child closed -> campaign wrote the outcome',
+    parentNotified: '  of which: child closed -> completion in campaign history',
+    outcomeAfterNotified: '  of which: completion in campaign history -> outcome written',
   };
   const stage = (k: string) => summarize(r.stages.map((x) => x[k as keyof DialStages]));
   const stagesTable = table([
@@ -91,11 +93,22 @@ export function commonFigures(r: CampaignBenchResult) {
       return [name, String(s.n), fmtMs(s.p50), fmtMs(s.p90), fmtMs(s.max)];
     }),
   ]);
+  const dispatch = summarize(r.parent.taskDispatchMs);
+  const parentLine =
+    `  campaign workflow tasks (first ${Math.min(20, r.runHistoryLengths.length)} runs): ${dispatch.n} tasks, ` +
+    `scheduled -> started p50 ${fmtMs(dispatch.p50)} ms, p99 ${fmtMs(dispatch.p99)} ms, max ${fmtMs(dispatch.max)} ms; ` +
+    `timed out ${r.parent.taskTimeouts}, failed ${r.parent.taskFailures}`;
   const stagesP50 = Object.fromEntries(Object.keys(stageNames).map((k) => [k, round1(stage(k).p50)]));
   return {
     rows,
-    json: { ...json, stages_p50_ms: stagesP50 },
-    stagesTable,
+    json: {
+      ...json,
+      stages_p50_ms: stagesP50,
+      campaign_task_dispatch_p99_ms: round1(dispatch.p99),
+      campaign_task_timeouts: r.parent.taskTimeouts,
+      campaign_task_failures: r.parent.taskFailures,
+    },
+    stagesTable: `${stagesTable}\n${parentLine}`,
     exactlyOnce: r.dials.dialedOnce === r.options.contacts && r.dials.dials === r.options.contacts,
   };
 }

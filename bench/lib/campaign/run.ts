@@ -4,7 +4,7 @@ import { createCampaign } from '../../../src/campaigns/create-campaign.ts';
 import * as contract from '../../../src/workflows/campaign/contract.ts';
 import { seedBenchAgent } from '../agent.ts';
 import { type BenchPlatform, progress, startBenchPlatform } from '../platform.ts';
-import { type DialStages, dialStages } from './dial-stages.ts';
+import { type DialStages, dialStages, type ParentFigures, parentFigures } from './dial-stages.ts';
 import { createBenchDialLog, type DialFigures, readDialFigures } from './instant-dialer.ts';
 import { WorkerChild } from './worker-child.ts';
 
@@ -42,6 +42,8 @@ export interface CampaignBenchResult {
   rss: RssSample[];
   /** Where sampled dials' time went (their children's histories). */
   stages: DialStages[];
+  /** From the histories of up to the first 20 campaign runs. */
+  parent: ParentFigures;
   /** historyLength of every campaign run, in run order. */
   runHistoryLengths: number[];
   setup: Record<string, number>;
@@ -139,8 +141,11 @@ async function measure(platform: BenchPlatform, options: CampaignBenchOptions): 
 
   progress('reading dials and histories...');
   const dials = await readDialFigures(prisma, campaignId);
-  const runHistoryLengths = await historyLengths(platform, campaignId, result.runs ?? 1);
-  const stages = await dialStages(client, dials.sample);
+  const runs = await campaignRuns(platform, campaignId, result.runs ?? 1);
+  const runHistoryLengths = await historyLengths(platform, campaignId, runs);
+  // The first runs' histories are enough to see how the campaign's workflow tasks went.
+  const parent = await parentFigures(client, contract.campaignWorkflowId(campaignId), runs.slice(0, 20));
+  const stages = await dialStages(client, dials.sample, parent.childCompletedAtMs);
   return {
     options,
     result,
@@ -152,6 +157,7 @@ async function measure(platform: BenchPlatform, options: CampaignBenchOptions): 
     rss,
     runHistoryLengths,
     stages,
+    parent,
     setup: platform.setup,
   };
 }
@@ -168,8 +174,8 @@ function processCpuMs(pid: number): number {
   }
 }
 
-/** History length of every run of `campaign:<id>` (visibility may trail the last close briefly). */
-async function historyLengths(platform: BenchPlatform, campaignId: string, runs: number): Promise<number[]> {
+/** Run ids of `campaign:<id>` in start order (visibility may trail the last close briefly). */
+async function campaignRuns(platform: BenchPlatform, campaignId: string, runs: number): Promise<string[]> {
   const workflowId = contract.campaignWorkflowId(campaignId);
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -178,14 +184,21 @@ async function historyLengths(platform: BenchPlatform, campaignId: string, runs:
       listed.push({ runId: wf.runId, startTime: wf.startTime });
     if (listed.length >= runs || Date.now() > deadline) {
       listed.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
-      const lengths: number[] = [];
-      // Described one by one: the server's own count for each run, not the visibility copy.
-      for (const r of listed)
-        lengths.push(
-          (await platform.client.workflow.getHandle(workflowId, r.runId).describe()).historyLength,
-        );
-      return lengths;
+      return listed.map((r) => r.runId);
     }
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** History length of each run, described one by one: the server's own count, not visibility's. */
+async function historyLengths(
+  platform: BenchPlatform,
+  campaignId: string,
+  runIds: string[],
+): Promise<number[]> {
+  const workflowId = contract.campaignWorkflowId(campaignId);
+  const lengths: number[] = [];
+  for (const runId of runIds)
+    lengths.push((await platform.client.workflow.getHandle(workflowId, runId).describe()).historyLength);
+  return lengths;
 }
