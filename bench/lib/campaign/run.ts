@@ -109,30 +109,40 @@ async function measure(platform: BenchPlatform, options: CampaignBenchOptions): 
   const temporalBefore = processCpuMs(platform.temporalPid);
   const started = performance.now();
   await startCampaign(deps, campaignId, { dialsPerRun: options.dialsPerRun, pageSize: options.pageSize });
+  // One sample at a time, each query bounded: a query still retrying when the connection closes
+  // at clean-up would throw from grpc-js's retry timer.
+  let done = false;
   let lastReport = 0;
-  const sampler = setInterval(() => {
-    void (async () => {
-      const atMs = performance.now() - started;
-      const [stats, p] = await Promise.all([
-        worker.stats(),
-        handle.query(contract.campaignProgressQuery).catch(() => undefined),
-      ]);
-      dialsStarted = p?.dialsStarted ?? dialsStarted;
-      rss.push({ atMs, rss: stats.rss, dialsStarted });
-      if (atMs - lastReport >= 10_000) {
-        lastReport = atMs;
-        progress(
-          `  ${(atMs / 1000).toFixed(0)} s: ${dialsStarted} dials started, in flight ${p?.inFlight ?? '?'}, ` +
-            `run ${p?.runs ?? '?'}, worker RSS ${(stats.rss / 2 ** 20).toFixed(0)} MB`,
-        );
-      }
-    })().catch(() => undefined);
-  }, options.sampleMs);
+  const sampleOnce = async () => {
+    const atMs = performance.now() - started;
+    const [stats, p] = await Promise.all([
+      worker.stats(),
+      client
+        .withDeadline(Date.now() + 5_000, () => handle.query(contract.campaignProgressQuery))
+        .catch(() => undefined),
+    ]);
+    dialsStarted = p?.dialsStarted ?? dialsStarted;
+    rss.push({ atMs, rss: stats.rss, dialsStarted });
+    if (atMs - lastReport >= 10_000) {
+      lastReport = atMs;
+      progress(
+        `  ${(atMs / 1000).toFixed(0)} s: ${dialsStarted} dials started, in flight ${p?.inFlight ?? '?'}, ` +
+          `run ${p?.runs ?? '?'}, worker RSS ${(stats.rss / 2 ** 20).toFixed(0)} MB`,
+      );
+    }
+  };
+  const sampling = (async () => {
+    while (!done) {
+      await new Promise((r) => setTimeout(r, options.sampleMs));
+      if (!done) await sampleOnce().catch(() => undefined);
+    }
+  })();
   let result: contract.CampaignProgress;
   try {
     result = await handle.result();
   } finally {
-    clearInterval(sampler);
+    done = true;
+    await sampling;
   }
   const wallMs = performance.now() - started;
   const cpuAfter = await worker.stats();
