@@ -31,6 +31,11 @@ export interface BenchPlatform {
   client: Client;
   namespace: string;
   taskQueue: string;
+  /** Temporal frontend and database, for a worker the benchmark runs in a process of its own. */
+  address: string;
+  databaseUrl: string;
+  /** The dev server's process id, for benchmarks that report its CPU. */
+  temporalPid: number;
   /** Seconds each set-up step took, for the report. */
   setup: Record<string, number>;
   /** Register more things to release; `close()` releases everything in reverse order. */
@@ -52,6 +57,8 @@ export async function startBenchPlatform(options: {
   poolMax?: number;
   /** Extra activity dependencies (a dialer and its webhook origin, ...). */
   activityDeps?: Omit<Partial<ActivityDeps>, 'prisma' | 'logger'>;
+  /** false: no production worker in this process (the benchmark brings its own). */
+  inProcessWorker?: boolean;
 }): Promise<BenchPlatform> {
   const logger = benchLogger();
   const cleanup = new Cleanup();
@@ -91,19 +98,20 @@ export async function startBenchPlatform(options: {
     const prisma = createPrisma({ connectionString: databaseUrl, poolMax });
     cleanup.add('prisma', () => prisma.$disconnect());
     const taskQueue = `bench-${options.name}-${Date.now().toString(36)}`;
-    await step('worker', async () => {
-      installTemporalRuntime(logger);
-      const native = await NativeConnection.connect({ address: server.address });
-      cleanup.add('worker connection', () => native.close());
-      const worker = await startWorker({
-        connection: native,
-        namespace: server.namespace,
-        taskQueue,
-        activities: createActivities({ prisma, logger, ...options.activityDeps }),
-        logger,
+    if (options.inProcessWorker !== false)
+      await step('worker', async () => {
+        installTemporalRuntime(logger);
+        const native = await NativeConnection.connect({ address: server.address });
+        cleanup.add('worker connection', () => native.close());
+        const worker = await startWorker({
+          connection: native,
+          namespace: server.namespace,
+          taskQueue,
+          activities: createActivities({ prisma, logger, ...options.activityDeps }),
+          logger,
+        });
+        cleanup.add('worker', () => worker.shutdown());
       });
-      cleanup.add('worker', () => worker.shutdown());
-    });
     const connection = await Connection.connect({ address: server.address });
     cleanup.add('client connection', () => connection.close());
     return {
@@ -112,6 +120,9 @@ export async function startBenchPlatform(options: {
       client: new Client({ connection, namespace: server.namespace }),
       namespace: server.namespace,
       taskQueue,
+      address: server.address,
+      databaseUrl,
+      temporalPid: server.pid,
       setup,
       cleanup,
       close: () => cleanup.run(),

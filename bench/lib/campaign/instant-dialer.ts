@@ -1,0 +1,104 @@
+import type { PrismaClient } from '../../../src/db/client.ts';
+
+/** The bench double's dial log: one row per real (newly claimed) dial. Bench databases only. */
+export async function createBenchDialLog(prisma: PrismaClient): Promise<void> {
+  await prisma.$executeRaw`
+    CREATE TABLE IF NOT EXISTS bench_dials (
+      id bigserial PRIMARY KEY,
+      contact_id uuid NOT NULL,
+      attempt int NOT NULL,
+      workflow_id text NOT NULL,
+      started_at timestamptz(3) NOT NULL,
+      dialed_at timestamptz(3) NOT NULL DEFAULT clock_timestamp()
+    )`;
+}
+
+/** Activities of the instant dialer (see instant-dialer-workflow.ts). */
+export function createInstantDialerActivities(prisma: PrismaClient) {
+  return {
+    /** Claims the attempt as the real dialer does; only a new claim is logged as a dial. */
+    async benchDial(input: {
+      contactId: string;
+      attempt: number;
+      workflowId: string;
+      startedAtMs: number;
+    }): Promise<void> {
+      await prisma.$transaction(async (tx) => {
+        const claimed = await tx.$queryRaw<{ id: string }[]>`
+          INSERT INTO dial_attempts (id, contact_id, attempt) VALUES (gen_random_uuid(), ${input.contactId}::uuid, ${input.attempt})
+          ON CONFLICT (contact_id, attempt) DO NOTHING RETURNING id`;
+        if (claimed.length === 0) return;
+        await tx.$executeRaw`
+          INSERT INTO bench_dials (contact_id, attempt, workflow_id, started_at)
+          VALUES (${input.contactId}::uuid, ${input.attempt}, ${input.workflowId},
+                  to_timestamp(${input.startedAtMs}::float8 / 1000.0))`;
+      });
+    },
+  };
+}
+
+export type InstantDialerActivities = ReturnType<typeof createInstantDialerActivities>;
+
+export interface DialFigures {
+  /** Rows in the dial log. */
+  dials: number;
+  /** Contacts of the campaign with exactly one / more than one / no logged dial. */
+  dialedOnce: number;
+  dialedTwiceOrMore: number;
+  notDialed: number;
+  /** Child start (workflow start time) -> outcome written by the campaign (dial_attempts.finished_at), ms. */
+  latenciesMs: number[];
+  /** Child start times, ms since epoch, sorted. */
+  startsMs: number[];
+  /** Most dials between child start and recorded outcome at one moment. */
+  maxInFlight: number;
+  /** Up to 40 dials spread over the campaign, for a look at their histories. */
+  sample: { contactId: string; attempt: number; outcomeMs: number }[];
+}
+
+/** Exactly-once and timing figures, read from Postgres after the campaign finished. */
+export async function readDialFigures(prisma: PrismaClient, campaignId: string): Promise<DialFigures> {
+  const [once] = await prisma.$queryRaw<{ once: bigint; more: bigint; none: bigint; dials: bigint }[]>`
+    SELECT count(*) FILTER (WHERE n = 1) AS once, count(*) FILTER (WHERE n > 1) AS more,
+           count(*) FILTER (WHERE n = 0) AS none, coalesce(sum(n), 0)::bigint AS dials
+    FROM (SELECT c.id, count(d.id) AS n FROM campaign_contacts c
+          LEFT JOIN bench_dials d ON d.contact_id = c.id
+          WHERE c.campaign_id = ${campaignId}::uuid GROUP BY c.id) per_contact`;
+  const rows = await prisma.$queryRaw<
+    { contact_id: string; attempt: number; start_ms: number; end_ms: number | null }[]
+  >`
+    SELECT d.contact_id, d.attempt, extract(epoch FROM d.started_at) * 1000 AS start_ms,
+           extract(epoch FROM a.finished_at) * 1000 AS end_ms
+    FROM bench_dials d JOIN dial_attempts a ON a.contact_id = d.contact_id AND a.attempt = d.attempt`;
+  const startsMs = rows.map((r) => Number(r.start_ms)).sort((a, b) => a - b);
+  const latenciesMs = rows.filter((r) => r.end_ms !== null).map((r) => Number(r.end_ms) - Number(r.start_ms));
+  return {
+    dials: Number(once?.dials ?? 0),
+    dialedOnce: Number(once?.once ?? 0),
+    dialedTwiceOrMore: Number(once?.more ?? 0),
+    notDialed: Number(once?.none ?? 0),
+    latenciesMs,
+    startsMs,
+    sample: rows
+      .filter((r, i) => r.end_ms !== null && i % Math.max(1, Math.floor(rows.length / 40)) === 0)
+      .slice(0, 40)
+      .map((r) => ({ contactId: r.contact_id, attempt: r.attempt, outcomeMs: Number(r.end_ms) })),
+    maxInFlight: maxOverlap(rows.map((r) => [Number(r.start_ms), Number(r.end_ms ?? Number.MAX_VALUE)])),
+  };
+}
+
+function maxOverlap(intervals: [number, number][]): number {
+  const edges = intervals.flatMap(([s, e]) => [
+    [s, 1],
+    [e, -1],
+  ]) as [number, number][];
+  // Ends before starts at the same instant: touching intervals do not overlap.
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let max = 0;
+  for (const [, delta] of edges) {
+    now += delta;
+    max = Math.max(max, now);
+  }
+  return max;
+}
