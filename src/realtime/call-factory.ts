@@ -26,8 +26,13 @@ export interface CallFactoryDeps {
   tuning?: Partial<CallSessionConfig>;
 }
 
-/** How long to wait for the call workflow's first activity to create the call record. */
-const CALL_RECORD_WAIT_MS = 5000;
+/**
+ * How long to wait for the call workflow's first activity to create the call record. Generous:
+ * when many calls start at once the workers are busy, and giving up drops a live call.
+ */
+const CALL_RECORD_WAIT_MS = 15_000;
+/** Each look is a query the worker must answer: back off so a burst of calls does not add load. */
+const CALL_RECORD_POLL_MS = { first: 25, max: 400 };
 
 /** Turns a verified media stream into a call session configured from the call's agent. */
 export function createCallFactory(deps: CallFactoryDeps) {
@@ -82,11 +87,11 @@ export function createCallFactory(deps: CallFactoryDeps) {
 async function waitForCallRecord(client: Client, callSid: string): Promise<CallState> {
   const handle = client.workflow.getHandle(callWorkflowId(callSid));
   const deadline = Date.now() + CALL_RECORD_WAIT_MS;
-  for (;;) {
+  for (let pauseMs = CALL_RECORD_POLL_MS.first; ; pauseMs = Math.min(pauseMs * 2, CALL_RECORD_POLL_MS.max)) {
     const state = await handle.query(callStateQuery);
     if (state.callId && state.agentId) return state;
     if (Date.now() > deadline) throw new Error(`call ${callSid} has no call record yet`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, pauseMs));
   }
 }
 
