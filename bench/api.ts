@@ -10,7 +10,7 @@ import { MIGRATIONS_DIR } from '../src/platform/database-deps.ts';
 import { createHealthChecker } from '../src/platform/health.ts';
 import { createTestDatabase } from '../test/support/database.ts';
 import { Cleanup } from './lib/cleanup.ts';
-import { progress } from './lib/platform.ts';
+import { postgresServerUrl, progress } from './lib/platform.ts';
 import { fmtMs, round1, summarize, table, verdict } from './lib/stats.ts';
 
 /**
@@ -118,6 +118,8 @@ async function planOf(
 }
 
 async function main(): Promise<void> {
+  // Like the other benchmarks: DATABASE_URL, else the local server scripts/ensure-postgres.sh finds.
+  process.env.DATABASE_URL ??= postgresServerUrl();
   const db = await createTestDatabase();
   cleanup.add('database', () => db.drop());
   const logger = createLogger('silent');

@@ -134,7 +134,7 @@ export async function startBenchPlatform(options: {
 }
 
 /** The server to create databases on: DATABASE_URL, else what scripts/ensure-postgres.sh prints. */
-function postgresServerUrl(): string {
+export function postgresServerUrl(): string {
   if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
   const script = path.join(REPO, 'scripts/ensure-postgres.sh');
   return execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
