@@ -4,17 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/app.ts';
 import { type CallEventFeed, createPgCallEventFeed } from '../../src/api/live/call-events.ts';
 import { createApiKey } from '../../src/api/routes/keys.ts';
-import { saveRecordingStatus } from '../../src/db/recordings.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createHealthChecker } from '../../src/platform/health.ts';
-import { createVoiceAdapters } from '../../src/platform/vendors.ts';
 import { createTwilioCallControl } from '../../src/providers/twilio/call-control.ts';
-import { verifyTwilioSignature } from '../../src/providers/twilio/signature.ts';
-import { buildRealtime } from '../../src/realtime/app.ts';
-import { createCallFactory } from '../../src/realtime/call-factory.ts';
 import { createCallMetrics } from '../../src/realtime/call-metrics.ts';
-import { createStreamTokens } from '../../src/realtime/media/stream-token.ts';
-import { createCallSession } from '../../src/realtime/session/call-session.ts';
 import { type SimDeepgram, startSimDeepgram } from '../../src/sim/deepgram/server.ts';
 import { type ElevenLabsSim, startElevenLabsSim } from '../../src/sim/elevenlabs/server.ts';
 import { type OpenAiSim, type RecordedChatRequest, startOpenAiSim } from '../../src/sim/openai/server.ts';
@@ -24,6 +17,7 @@ import { findFreePort } from '../../src/temporal/ports.ts';
 import { callWorkflowId } from '../../src/workflows/call/contract.ts';
 import { seedDefaultAgent } from '../support/agents.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
+import { startTestRealtimeNode } from '../support/realtime-node.ts';
 import { openEventStream } from './sse-client.ts';
 
 const ACCOUNT_SID = `AC${'2'.repeat(32)}`;
@@ -75,55 +69,15 @@ describe('admin API: live transcript of a simulated call', () => {
     deepgram = await startSimDeepgram({ transcripts: SAID });
     openai = await startOpenAiSim({ script: model, firstTokenDelayMs: 20 });
     eleven = await startElevenLabsSim({ firstByteDelayMs: 20 });
-    const tokens = createStreamTokens({ secret: 'live-sim-stream-token-secret', ttlMs: 60_000 });
-    const health = createHealthChecker({});
-    const metrics = createCallMetrics();
-    const createCall = createCallFactory({
-      metrics,
-      client: platform.client,
-      prisma: platform.prisma,
-      ...createVoiceAdapters(
-        {
-          deepgram: { apiKey: 'sim', baseUrl: deepgram.baseUrl },
-          openai: { apiKey: openai.apiKey, baseUrl: openai.url, model: 'sim' },
-          elevenlabs: { apiKey: eleven.apiKey, baseUrl: eleven.url },
-          ttsFirstByteTimeoutMs: 2000,
-        },
-        logger,
-      ),
+    realtime = await startTestRealtimeNode({
+      platform,
+      port,
+      authToken: AUTH_TOKEN,
+      vendors: { deepgramUrl: deepgram.baseUrl, openai, eleven },
       logger,
-      createSession: createCallSession,
+      nodeId: 'api-live-sim',
+      metrics: createCallMetrics(),
     });
-    realtime = await buildRealtime({
-      logger,
-      health,
-      readiness: health,
-      twilio: {
-        client: platform.client,
-        taskQueue: platform.taskQueue,
-        authToken: AUTH_TOKEN,
-        publicBaseUrl: voiceBase,
-        tokens,
-        saveRecordingStatus: (update) => saveRecordingStatus(platform.prisma, update),
-      },
-      metrics: metrics.registry,
-      media: {
-        tokens,
-        client: platform.client,
-        logger,
-        createCall,
-        nodeId: 'api-live-sim',
-        heartbeatIntervalMs: 1000,
-        verifyUpgrade: ({ url, signature }) =>
-          verifyTwilioSignature({
-            authToken: AUTH_TOKEN,
-            url: `ws://127.0.0.1:${port}${url}`,
-            params: {},
-            signature,
-          }),
-      },
-    });
-    await realtime.listen({ host: '127.0.0.1', port });
 
     // The admin API as deployed beside it: same database, notifications over LISTEN/NOTIFY.
     feed = createPgCallEventFeed(platform.databaseUrl, logger);

@@ -1,17 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
-import { type RecordingStatusUpdate, saveRecordingStatus } from '../../src/db/recordings.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createHealthChecker } from '../../src/platform/health.ts';
-import { createVoiceAdapters } from '../../src/platform/vendors.ts';
 import { createTwilioCallControl } from '../../src/providers/twilio/call-control.ts';
-import { signTwilioRequest, verifyTwilioSignature } from '../../src/providers/twilio/signature.ts';
-import { buildRealtime } from '../../src/realtime/app.ts';
-import { createCallFactory } from '../../src/realtime/call-factory.ts';
+import { signTwilioRequest } from '../../src/providers/twilio/signature.ts';
 import { type CallMetrics, createCallMetrics } from '../../src/realtime/call-metrics.ts';
-import { createStreamTokens } from '../../src/realtime/media/stream-token.ts';
-import { createCallSession } from '../../src/realtime/session/call-session.ts';
 import { type SimDeepgram, startSimDeepgram } from '../../src/sim/deepgram/server.ts';
 import { type ElevenLabsSim, startElevenLabsSim } from '../../src/sim/elevenlabs/server.ts';
 import {
@@ -26,6 +19,7 @@ import { findFreePort } from '../../src/temporal/ports.ts';
 import { callWorkflowId } from '../../src/workflows/call/contract.ts';
 import { seedDefaultAgent } from '../support/agents.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
+import { startTestRealtimeNode } from '../support/realtime-node.ts';
 
 const ACCOUNT_SID = `AC${'1'.repeat(32)}`;
 const AUTH_TOKEN = 'e2e-auth-token-0123456789abcdef';
@@ -100,56 +94,16 @@ describe('inbound calls end to end (real socket, workflow and Postgres; simulate
     openai = await startOpenAiSim({ script: receptionist, firstTokenDelayMs: 20 });
     eleven = await startElevenLabsSim({ firstByteDelayMs: 20 });
     metrics = createCallMetrics();
-    const tokens = createStreamTokens({ secret: 'e2e-stream-token-secret', ttlMs: 60_000 });
-    const health = createHealthChecker({});
-    const createCall = createCallFactory({
-      metrics,
-      client: platform.client,
-      prisma: platform.prisma,
-      ...createVoiceAdapters(
-        {
-          deepgram: { apiKey: 'sim', baseUrl: deepgram.baseUrl },
-          openai: { apiKey: openai.apiKey, baseUrl: openai.url, model: 'sim' },
-          elevenlabs: { apiKey: eleven.apiKey, baseUrl: eleven.url },
-          ttsFirstByteTimeoutMs: 2000,
-        },
-        logger,
-      ),
-      logger,
-      createSession: createCallSession,
-    });
-    const twilio = {
-      client: platform.client,
-      taskQueue: platform.taskQueue,
+    realtime = await startTestRealtimeNode({
+      platform,
+      port,
       authToken: AUTH_TOKEN,
-      publicBaseUrl: baseUrl,
-      tokens,
-      saveRecordingStatus: (update: RecordingStatusUpdate) => saveRecordingStatus(platform.prisma, update),
-      transferTo: HUMAN,
-    };
-    realtime = await buildRealtime({
+      vendors: { deepgramUrl: deepgram.baseUrl, openai, eleven },
       logger,
-      health,
-      readiness: health,
-      twilio,
-      metrics: metrics.registry,
-      media: {
-        tokens,
-        client: platform.client,
-        logger,
-        createCall,
-        nodeId: 'e2e',
-        heartbeatIntervalMs: 1000,
-        verifyUpgrade: ({ url, signature }) =>
-          verifyTwilioSignature({
-            authToken: AUTH_TOKEN,
-            url: `ws://127.0.0.1:${port}${url}`,
-            params: {},
-            signature,
-          }),
-      },
+      nodeId: 'e2e',
+      metrics,
+      transferTo: HUMAN,
     });
-    await realtime.listen({ host: '127.0.0.1', port });
   });
 
   afterAll(async () => {

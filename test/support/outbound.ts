@@ -1,15 +1,6 @@
-import type { FastifyInstance } from 'fastify';
-import { saveRecordingStatus } from '../../src/db/recordings.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createHealthChecker } from '../../src/platform/health.ts';
-import { createVoiceAdapters } from '../../src/platform/vendors.ts';
 import { createTwilioCallControl } from '../../src/providers/twilio/call-control.ts';
 import { createTwilioDialer } from '../../src/providers/twilio/dialer.ts';
-import { verifyTwilioSignature } from '../../src/providers/twilio/signature.ts';
-import { buildRealtime } from '../../src/realtime/app.ts';
-import { createCallFactory } from '../../src/realtime/call-factory.ts';
-import { createStreamTokens } from '../../src/realtime/media/stream-token.ts';
-import { createCallSession } from '../../src/realtime/session/call-session.ts';
 import { type SimDeepgram, startSimDeepgram } from '../../src/sim/deepgram/server.ts';
 import { type ElevenLabsSim, startElevenLabsSim } from '../../src/sim/elevenlabs/server.ts';
 import { type OpenAiSim, type OpenAiSimScript, startOpenAiSim } from '../../src/sim/openai/server.ts';
@@ -23,6 +14,7 @@ import { findFreePort } from '../../src/temporal/ports.ts';
 import type { OutboundCallInput } from '../../src/workflows/outbound/contract.ts';
 import { outboundCallWorkflow } from '../../src/workflows/outbound/outbound-workflow.ts';
 import { startTestPlatform, type TestPlatform } from './platform.ts';
+import { startTestRealtimeNode } from './realtime-node.ts';
 
 export const ACCOUNT_SID = `AC${'2'.repeat(32)}`;
 export const AUTH_TOKEN = 'outbound-auth-token-0123456789ab';
@@ -92,7 +84,15 @@ export async function startOutboundHarness(options: {
     firstTokenDelayMs: 20,
   });
   const eleven: ElevenLabsSim = await startElevenLabsSim({ firstByteDelayMs: 20 });
-  const realtime = await startRealtime({ platform, port, deepgram, openai, eleven, logger });
+  const realtime = await startTestRealtimeNode({
+    platform,
+    port,
+    authToken: AUTH_TOKEN,
+    vendors: { deepgramUrl: deepgram.baseUrl, openai, eleven },
+    logger,
+    nodeId: 'outbound-test',
+    businessName: 'Acme Dental',
+  });
   return {
     platform,
     sim,
@@ -114,65 +114,6 @@ export async function startOutboundHarness(options: {
       await platform.close();
     },
   };
-}
-
-async function startRealtime(parts: {
-  platform: TestPlatform;
-  port: number;
-  deepgram: SimDeepgram;
-  openai: OpenAiSim;
-  eleven: ElevenLabsSim;
-  logger: ReturnType<typeof createLogger>;
-}): Promise<FastifyInstance> {
-  const { platform, port, logger } = parts;
-  const tokens = createStreamTokens({ secret: 'outbound-stream-token-secret', ttlMs: 60_000 });
-  const health = createHealthChecker({});
-  const createCall = createCallFactory({
-    client: platform.client,
-    prisma: platform.prisma,
-    ...createVoiceAdapters(
-      {
-        deepgram: { apiKey: 'sim', baseUrl: parts.deepgram.baseUrl },
-        openai: { apiKey: parts.openai.apiKey, baseUrl: parts.openai.url, model: 'sim' },
-        elevenlabs: { apiKey: parts.eleven.apiKey, baseUrl: parts.eleven.url },
-        ttsFirstByteTimeoutMs: 2000,
-      },
-      logger,
-    ),
-    logger,
-    createSession: createCallSession,
-    businessName: 'Acme Dental',
-  });
-  const app = await buildRealtime({
-    logger,
-    health,
-    readiness: health,
-    twilio: {
-      client: platform.client,
-      taskQueue: platform.taskQueue,
-      authToken: AUTH_TOKEN,
-      publicBaseUrl: `http://127.0.0.1:${port}`,
-      tokens,
-      saveRecordingStatus: (update) => saveRecordingStatus(platform.prisma, update),
-    },
-    media: {
-      tokens,
-      client: platform.client,
-      logger,
-      createCall,
-      nodeId: 'outbound-test',
-      heartbeatIntervalMs: 1000,
-      verifyUpgrade: ({ url, signature }) =>
-        verifyTwilioSignature({
-          authToken: AUTH_TOKEN,
-          url: `ws://127.0.0.1:${port}${url}`,
-          params: {},
-          signature,
-        }),
-    },
-  });
-  await app.listen({ host: '127.0.0.1', port });
-  return app;
 }
 
 /** An agent that calls on a campaign's behalf: its greeting uses the campaign's variables. */
