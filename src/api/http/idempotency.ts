@@ -1,18 +1,27 @@
 import { createHash } from 'node:crypto';
-import type { PrismaClient } from '../../db/client.ts';
+import { Prisma, type PrismaClient } from '../../db/client.ts';
 import { ApiError } from './errors.ts';
 import type { RouteContext } from './route.ts';
 
 const KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
+/**
+ * A claim older than this whose request never finished belongs to a process that died mid-request:
+ * the next request with the key takes it over. Longer than any handler runs (a 64 MiB campaign
+ * upload included), so a slow first request is never run twice.
+ */
+export const STALE_CLAIM_MS = 10 * 60_000;
+
+type Stored = { requestHash: string; statusCode: number | null; responseBody: unknown; createdAt: Date };
 
 /**
- * `Idempotency-Key` on mutating POSTs: the first response (status and body) is stored per API
- * key; a replay with the same key and the same request gets it back without running the handler
- * again. The same key with a different request is refused (422). Error responses are not stored,
- * so a request that failed may be retried with its key. Two concurrent first requests with one
- * key both run; the later store loses the unique race and its caller still gets its own result.
+ * `Idempotency-Key` on mutating POSTs. The key is claimed (a row with no response yet) BEFORE the
+ * handler runs, so of two concurrent first requests with one key exactly one runs; the other is
+ * told 409 `idempotency_key_in_use` and retries. The finished response (status and body) is then
+ * stored on the claim, and a replay with the same key and request gets it back without running
+ * the handler again; the same key with a different request is refused (422). A handler that fails
+ * releases the claim, so a failed request may be retried with its key. Keys are per API key.
  */
-export function createIdempotency(prisma: PrismaClient) {
+export function createIdempotency(prisma: PrismaClient, now: () => Date = () => new Date()) {
   return async function idempotency(
     ctx: RouteContext<unknown, unknown, unknown>,
     run: () => Promise<unknown>,
@@ -41,10 +50,22 @@ export function createIdempotency(prisma: PrismaClient) {
         ]),
       )
       .digest('hex');
-    const stored = await prisma.idempotencyRecord.findUnique({
-      where: { apiKeyId_key: { apiKeyId, key: raw } },
-    });
-    if (stored) {
+    const where = { apiKeyId_key: { apiKeyId, key: raw } };
+
+    const claimedAt = now();
+    const claimed = await prisma.idempotencyRecord
+      .create({
+        data: { apiKeyId, key: raw, method: ctx.req.method, path, requestHash, createdAt: claimedAt },
+      })
+      .then(() => true)
+      .catch((err: unknown) => {
+        if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return false;
+        throw err;
+      });
+    if (!claimed) {
+      const stored = (await prisma.idempotencyRecord.findUnique({ where })) as Stored | null;
+      // Released by a failed first request between our insert and this read: the caller retries.
+      if (!stored) throw inUse();
       if (stored.requestHash !== requestHash) {
         throw new ApiError(
           422,
@@ -53,26 +74,56 @@ export function createIdempotency(prisma: PrismaClient) {
           'header.idempotency-key',
         );
       }
-      ctx.reply.header('idempotent-replayed', 'true').code(stored.statusCode);
-      return stored.responseBody;
+      if (stored.statusCode !== null) {
+        ctx.reply.header('idempotent-replayed', 'true').code(stored.statusCode);
+        return stored.responseBody;
+      }
+      if (claimedAt.getTime() - stored.createdAt.getTime() < STALE_CLAIM_MS) throw inUse();
+      // Take the stale claim over, unless another request just did.
+      const taken = await prisma.idempotencyRecord.updateMany({
+        where: { apiKeyId, key: raw, completedAt: null, createdAt: stored.createdAt },
+        data: { createdAt: claimedAt },
+      });
+      if (taken.count !== 1) throw inUse();
+      ctx.req.log.warn({ key: raw }, 'idempotency claim of a request that never finished taken over');
     }
-    const result = await run();
-    const statusCode = ctx.reply.statusCode;
+
+    let result: unknown;
+    try {
+      result = await run();
+    } catch (err) {
+      await prisma.idempotencyRecord
+        .deleteMany({ where: { apiKeyId, key: raw, completedAt: null, createdAt: claimedAt } })
+        .catch((releaseErr: unknown) =>
+          // The claim then expires after STALE_CLAIM_MS; the request's own error still goes out.
+          ctx.req.log.warn({ err: releaseErr }, 'idempotency claim not released'),
+        );
+      throw err;
+    }
     await prisma.idempotencyRecord
-      .create({
+      .update({
+        where,
         data: {
-          apiKeyId,
-          key: raw,
-          method: ctx.req.method,
-          path,
-          requestHash,
-          statusCode,
-          responseBody: (result ?? null) as never,
+          statusCode: ctx.reply.statusCode,
+          responseBody: result == null ? Prisma.JsonNull : (result as Prisma.InputJsonValue),
+          completedAt: now(),
         },
       })
       .catch((err: unknown) =>
-        ctx.req.log.warn({ err }, 'idempotency record not stored (concurrent first use?)'),
+        // The work is done and its caller gets the answer; a replay within STALE_CLAIM_MS is told
+        // to retry, after it the claim is taken over.
+        ctx.req.log.error({ err, key: raw }, 'idempotent response not stored'),
       );
     return result;
   };
+}
+
+function inUse(): ApiError {
+  return new ApiError(
+    409,
+    'idempotency_key_in_use',
+    'a request with this Idempotency-Key is still being processed; retry shortly',
+    'header.idempotency-key',
+    { 'retry-after': '1' },
+  );
 }

@@ -76,6 +76,9 @@ function operation(route: AnyRouteDef) {
       in: 'header',
       required: false,
       schema: { type: 'string' },
+      description:
+        'A replay gets the first response back (header idempotent-replayed: true) without running again; ' +
+        '422 idempotency_key_reused for a different request; 409 idempotency_key_in_use while the first is still running.',
     });
   }
   if (route.body || route.consumes) {
