@@ -52,7 +52,13 @@ export interface CampaignProgress {
   status: 'draft' | 'running' | 'paused' | 'cancelling' | 'completed' | 'cancelled';
   contactsByStatus: Record<string, number>;
   dispositions: Record<string, number>;
+  /** Dials running now (children started, no result yet): what the concurrency limit bounds. */
   inFlight: number;
+  /**
+   * Finished dials whose outcome is not written to the database yet (written in batches).
+   * Drained, with every outcome in the database, means `inFlight` and `unwritten` are both 0.
+   */
+  unwritten?: number;
   concurrencyLimit: number;
   pacingPerMinute: number;
   /** ISO time of the next dial the workflow is waiting for (calling hours, pacing or retries). */
