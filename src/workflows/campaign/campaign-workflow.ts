@@ -32,8 +32,10 @@ function startingProgress(): contract.CampaignProgress {
  * `campaign:<id>`: dials every contact as an `outboundCallWorkflow` child (`dial:<contact>:<n>`)
  * within each contact's calling hours, never more than the concurrency limit at once nor faster
  * than the pacing, retrying by disposition. Pause, resume and cancel are signals; settings change
- * through a validated update. It continues as new every few hundred dials, after its in-flight
- * dials have finished, so no run approaches Temporal's history or pending-children limits.
+ * through a validated update. It continues as new once a run's history nears its event budget
+ * (or after `dialsPerRun` dials), after that run's in-flight dials have finished: their results
+ * reach only the run that started them. No run approaches Temporal's history limits, and the
+ * concurrency limit (at most 500) keeps pending children under the 2,000 per run.
  */
 export async function campaignWorkflow(input: contract.CampaignInput): Promise<contract.CampaignProgress> {
   const { campaignId } = input;

@@ -13,7 +13,10 @@ export interface CampaignInput {
   campaignId: string;
   /** Contacts read per activity call (default 100). */
   pageSize?: number;
-  /** Dials per run before continue-as-new (default 250), keeping each history well under 10k events. */
+  /**
+   * Dials per run before continue-as-new (default 1,000; 250 in runs recorded before dispatch v2).
+   * A run also hands over earlier when its history nears its event budget (dial-loop.ts).
+   */
   dialsPerRun?: number;
   /** Set by the workflow itself when it continues as new; callers leave it out. */
   carried?: CampaignCarriedState;
