@@ -87,6 +87,7 @@ export async function campaignProgress(
     status: 'draft',
     ...(await campaignCounts(deps.prisma, campaignId)),
     inFlight: 0,
+    unwritten: 0,
     concurrencyLimit: campaign.concurrencyLimit,
     pacingPerMinute: campaign.pacingPerMinute,
   };

@@ -59,7 +59,7 @@ describe('campaign API: control', () => {
     await waitFor(
       async () => {
         const p = await progress(campaignId);
-        return p.source === 'workflow' && p.status === 'paused' && p.inFlight === 0;
+        return p.source === 'workflow' && p.status === 'paused' && p.inFlight === 0 && p.unwritten === 0;
       },
       60_000,
       'paused and drained',

@@ -88,8 +88,12 @@ describe('campaign workflow: calling hours and do-not-call (C1)', () => {
       60_000,
       'open-zone dials',
     );
+    // Settled: no dial running and every outcome written, since the rows are read next.
     await waitFor(
-      async () => (await campaignProgress(platform, campaignId)).inFlight === 0,
+      async () => {
+        const p = await campaignProgress(platform, campaignId);
+        return p.inFlight === 0 && p.unwritten === 0;
+      },
       30_000,
       'settle',
     );
@@ -122,6 +126,7 @@ describe('campaign workflow: calling hours and do-not-call (C1)', () => {
     expect(progress).toMatchObject({
       status: 'running',
       inFlight: 0,
+      unwritten: 0,
       nextDialAt: new Date(earliest).toISOString(),
     });
 

@@ -38,7 +38,15 @@ describe('campaign workflow: live control', () => {
     await waitFor(async () => (await dialCount()) >= 3, 60_000, 'three dials');
 
     await pauseCampaign(platform, campaignId);
-    await waitFor(async () => (await campaignProgress(platform, campaignId)).inFlight === 0, 30_000, 'drain');
+    // Drained: no dial running and every outcome written (the checks below read the database).
+    await waitFor(
+      async () => {
+        const p = await campaignProgress(platform, campaignId);
+        return p.inFlight === 0 && p.unwritten === 0;
+      },
+      30_000,
+      'drain',
+    );
     const atPause = await dialCount();
     expect((await campaignProgress(platform, campaignId)).status).toBe('paused');
     expect((await platform.prisma.campaign.findUniqueOrThrow({ where: { id: campaignId } })).status).toBe(
@@ -99,6 +107,7 @@ describe('campaign workflow: live control', () => {
       contactsByStatus: { pending: 3 },
       dispositions: {},
       inFlight: 0,
+      unwritten: 0,
       concurrencyLimit: 5,
       pacingPerMinute: 60_000,
     });

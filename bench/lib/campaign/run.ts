@@ -127,6 +127,7 @@ async function measure(platform: BenchPlatform, options: CampaignBenchOptions): 
       lastReport = atMs;
       progress(
         `  ${(atMs / 1000).toFixed(0)} s: ${dialsStarted} dials started, in flight ${p?.inFlight ?? '?'}, ` +
+          `unwritten ${p?.unwritten ?? '?'}, ` +
           `run ${p?.runs ?? '?'}, worker RSS ${(stats.rss / 2 ** 20).toFixed(0)} MB`,
       );
     }

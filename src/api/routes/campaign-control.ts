@@ -125,7 +125,7 @@ export function campaignControlRoutes(r: Router, deps: CampaignControlRoutesDeps
     access: READERS,
     tag: 'campaigns',
     summary:
-      'Live progress from the campaign workflow (counts by status and disposition, in flight, next dial); a campaign never started answers from the database',
+      'Live progress from the campaign workflow (counts by status and disposition, dials in flight, finished dials whose outcome is not written yet, next dial); a campaign never started answers from the database',
     params: idParams,
     handler: async ({ params }) => {
       const campaign = mustExist(await prisma.campaign.findUnique({ where: { id: params.id } }), 'campaign');
@@ -154,6 +154,7 @@ async function fromDatabase(
     status: campaign.status,
     ...(await campaignCounts(prisma, campaign.id)),
     inFlight: 0,
+    unwritten: 0,
     concurrencyLimit: campaign.concurrencyLimit,
     pacingPerMinute: campaign.pacingPerMinute,
   };

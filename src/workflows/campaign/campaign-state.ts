@@ -50,8 +50,20 @@ export class CampaignState {
   epoch = 0;
   nextDialAtMs: number | undefined;
   readonly queue: QueuedContact[] = [];
-  /** Contact id → attempt, from the dial decision until its outcome is written. */
+  /** Ids in `queue`: a prefetched page may overlap contacts loaded as due. */
+  private readonly queued = new Set<string>();
+  /**
+   * Contact id → attempt, from the dial decision until the child's result (or, in runs recorded
+   * before `freeSlotOnResult`, until its outcome is written). This is the concurrency bound.
+   */
   readonly inFlight = new Map<string, number>();
+  /** Contact id → attempt: results decided but not written to the database yet. */
+  readonly unwritten = new Map<string, number>();
+  /**
+   * A finished dial frees its slot at once instead of after the batched write, so a slow flush
+   * does not hold back new dials. False only when replaying runs recorded before the change.
+   */
+  freeSlotOnResult = false;
   marks: { contactId: string; attempt: number }[] = [];
   deferrals: { contactId: string; atMs: number }[] = [];
   outcomes: Outcome[] = [];
@@ -120,7 +132,11 @@ export class CampaignState {
   }
 
   enqueue(contacts: QueuedContact[]): void {
-    for (const c of contacts) if (!this.inFlight.has(c.id)) this.queue.push(c);
+    for (const c of contacts) {
+      if (this.inFlight.has(c.id) || this.unwritten.has(c.id) || this.queued.has(c.id)) continue;
+      this.queue.push(c);
+      this.queued.add(c.id);
+    }
   }
 
   /** Whether the head of the queue may be dialed now, and if not, what to wait for. */
@@ -138,6 +154,7 @@ export class CampaignState {
 
   defer(contact: QueuedContact, atMs: number): void {
     this.queue.shift();
+    this.queued.delete(contact.id);
     this.deferrals.push({ contactId: contact.id, atMs });
     this.dueSoon(atMs);
   }
@@ -145,6 +162,7 @@ export class CampaignState {
   /** Called right after `nextStep` said 'dial' (which took the pacing token). */
   startDial(contact: QueuedContact, attempt: number): void {
     this.queue.shift();
+    this.queued.delete(contact.id);
     this.inFlight.set(contact.id, attempt);
     this.marks.push({ contactId: contact.id, attempt });
     this.dialsStarted++;
@@ -170,7 +188,22 @@ export class CampaignState {
       nextAttemptAtMs: atMs,
       callSid: result.callSid,
     });
+    if (this.freeSlotOnResult) {
+      this.inFlight.delete(contact.id);
+      this.unwritten.set(contact.id, attempt);
+    }
     this.bump();
+  }
+
+  /** The batch holding this contact's outcome has been written. */
+  outcomeWritten(contactId: string): void {
+    if (this.freeSlotOnResult) this.unwritten.delete(contactId);
+    else this.inFlight.delete(contactId);
+  }
+
+  /** No dial running and every outcome written (what "drained" means to a caller). */
+  drained(): boolean {
+    return this.inFlight.size === 0 && this.unwritten.size === 0 && !this.hasUpdates() && !this.flushing;
   }
 
   hasUpdates(): boolean {
@@ -191,6 +224,7 @@ export class CampaignState {
       contactsByStatus: this.contactsByStatus,
       dispositions: this.dispositions,
       inFlight: this.inFlight.size,
+      unwritten: this.unwritten.size,
       concurrencyLimit: this.settings.concurrencyLimit,
       pacingPerMinute: this.settings.pacingPerMinute,
       nextDialAt: this.nextDialAtMs === undefined ? undefined : new Date(this.nextDialAtMs).toISOString(),

@@ -13,7 +13,10 @@ export interface CampaignInput {
   campaignId: string;
   /** Contacts read per activity call (default 100). */
   pageSize?: number;
-  /** Dials per run before continue-as-new (default 250), keeping each history well under 10k events. */
+  /**
+   * Dials per run before continue-as-new (default 1,000; 250 in runs recorded before dispatch v2).
+   * A run also hands over earlier when its history nears its event budget (dial-loop.ts).
+   */
   dialsPerRun?: number;
   /** Set by the workflow itself when it continues as new; callers leave it out. */
   carried?: CampaignCarriedState;
@@ -52,7 +55,13 @@ export interface CampaignProgress {
   status: 'draft' | 'running' | 'paused' | 'cancelling' | 'completed' | 'cancelled';
   contactsByStatus: Record<string, number>;
   dispositions: Record<string, number>;
+  /** Dials running now (children started, no result yet): what the concurrency limit bounds. */
   inFlight: number;
+  /**
+   * Finished dials whose outcome is not written to the database yet (written in batches).
+   * Drained, with every outcome in the database, means `inFlight` and `unwritten` are both 0.
+   */
+  unwritten?: number;
   concurrencyLimit: number;
   pacingPerMinute: number;
   /** ISO time of the next dial the workflow is waiting for (calling hours, pacing or retries). */
