@@ -22,7 +22,11 @@ export function createAppointmentActivities(deps: AppointmentActivityDeps) {
       return bookSlot(deps.prisma, { ...input, startsAt: new Date(input.startsAt), now: now() }, schedules);
     },
     rescheduleAppointment(input: { appointmentId: string; customerId: string; startsAt: string }) {
-      return rescheduleBooking(deps.prisma, { ...input, startsAt: new Date(input.startsAt), now: now() });
+      return rescheduleBooking(
+        deps.prisma,
+        { ...input, startsAt: new Date(input.startsAt), now: now() },
+        schedules,
+      );
     },
     cancelAppointment(input: { appointmentId: string; customerId: string }) {
       return cancelBooking(deps.prisma, { ...input, now: now() });

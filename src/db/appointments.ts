@@ -129,42 +129,94 @@ async function insertIfFree(
   return rows.some((r) => r.source === 'agent') ? { kind: 'taken' } : { kind: 'stale' };
 }
 
+/**
+ * Moves the caller's own appointment: one read of it, then one guarded update that lands only
+ * while the agent still has the schedule the new time was checked against (see `bookSlot`).
+ */
 export async function rescheduleBooking(
   prisma: PrismaClient,
   req: { appointmentId: string; customerId: string; startsAt: Date; now: Date },
+  schedules: ScheduleCache = new ScheduleCache(prisma),
 ): Promise<ToolResult<AppointmentView>> {
   const existing = await ownAppointment(prisma, req.appointmentId, req.customerId);
   if (!existing) return { ok: false, error: 'no such appointment for this caller' };
   if (existing.status === 'cancelled') return { ok: false, error: 'that appointment was cancelled' };
-  const schedule = await agentSchedule(prisma, existing.agentId);
-  const slot = slotAt(schedule, req.startsAt);
-  const refusal = checkSlot(schedule, slot, req.now);
-  if (refusal) return { ok: false, error: refusal };
+  let { schedule, fresh } = await schedules.get(existing.agentId);
+  for (;;) {
+    const slot = slotAt(schedule, req.startsAt);
+    const refusal = checkSlot(schedule, slot, req.now);
+    if (refusal && fresh) return { ok: false, error: refusal };
+    if (!refusal) {
+      const moved = await moveIfScheduleHolds(prisma, existing.id, schedule, slot);
+      if (moved === 'taken') return { ok: false, error: SLOT_TAKEN };
+      if (moved) return { ok: true, value: view(moved) };
+      // Nothing moved: the agent's schedule changed, or the appointment was cancelled meanwhile.
+      if (fresh) {
+        const now = await ownAppointment(prisma, req.appointmentId, req.customerId);
+        if (now?.status === 'cancelled') return { ok: false, error: 'that appointment was cancelled' };
+        throw new Error(`appointment ${existing.id} changed while rescheduling; try again`);
+      }
+    }
+    schedule = await schedules.refresh(existing.agentId);
+    fresh = true;
+  }
+}
+
+async function moveIfScheduleHolds(
+  prisma: PrismaClient,
+  appointmentId: string,
+  schedule: Schedule,
+  slot: Slot,
+): Promise<Pick<Appointment, 'id' | 'startsAt' | 'endsAt' | 'status'> | 'taken' | undefined> {
   try {
-    const updated = await prisma.appointment.update({
-      where: { id: existing.id },
-      data: { startsAt: slot.startsAt, endsAt: slot.endsAt, status: 'rescheduled' },
-    });
-    return { ok: true, value: view(updated) };
+    const rows = await prisma.$queryRaw<{ id: string; starts_at: Date; ends_at: Date; status: string }[]>`
+      UPDATE appointments SET starts_at = ${slot.startsAt}::timestamptz, ends_at = ${slot.endsAt}::timestamptz,
+        status = 'rescheduled', updated_at = now()
+      WHERE id = ${appointmentId}::uuid AND status <> 'cancelled' AND EXISTS (
+        SELECT 1 FROM agents WHERE agents.id = appointments.agent_id AND slot_minutes = ${schedule.slotMinutes}
+          AND time_zone = ${schedule.timeZone} AND business_hours = ${JSON.stringify(schedule.hours)}::jsonb)
+      RETURNING id, starts_at, ends_at, status::text AS status`;
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      startsAt: row.starts_at,
+      endsAt: row.ends_at,
+      status: row.status as Appointment['status'],
+    };
   } catch (err) {
-    if (isUniqueViolation(err))
-      return { ok: false, error: 'that slot is already booked; offer another free slot' };
+    if (isUniqueViolation(err)) return 'taken';
     throw err;
   }
 }
 
+/** Cancels the caller's own appointment in one statement; cancelling twice is not an error. */
 export async function cancelBooking(
   prisma: PrismaClient,
   req: { appointmentId: string; customerId: string; now: Date },
 ): Promise<ToolResult<AppointmentView>> {
-  const existing = await ownAppointment(prisma, req.appointmentId, req.customerId);
-  if (!existing) return { ok: false, error: 'no such appointment for this caller' };
-  if (existing.status === 'cancelled') return { ok: true, value: view(existing) };
-  const updated = await prisma.appointment.update({
-    where: { id: existing.id },
-    data: { status: 'cancelled', cancelledAt: req.now },
-  });
-  return { ok: true, value: view(updated) };
+  const rows = await prisma.$queryRaw<{ id: string; starts_at: Date; ends_at: Date; status: string }[]>`
+    WITH own AS (
+      SELECT id, starts_at, ends_at, status FROM appointments
+      WHERE id = ${req.appointmentId}::uuid AND customer_id = ${req.customerId}::uuid
+    ), cancelled AS (
+      UPDATE appointments a SET status = 'cancelled', cancelled_at = ${req.now}::timestamptz, updated_at = now()
+      FROM own WHERE a.id = own.id AND own.status <> 'cancelled'
+      RETURNING a.id, a.starts_at, a.ends_at, a.status
+    )
+    SELECT id, starts_at, ends_at, status::text AS status FROM cancelled
+    UNION ALL SELECT id, starts_at, ends_at, status::text FROM own WHERE status = 'cancelled'`;
+  const row = rows[0];
+  if (!row) return { ok: false, error: 'no such appointment for this caller' };
+  return {
+    ok: true,
+    value: view({
+      id: row.id,
+      startsAt: row.starts_at,
+      endsAt: row.ends_at,
+      status: row.status as Appointment['status'],
+    }),
+  };
 }
 
 function ownAppointment(prisma: PrismaClient, appointmentId: string, customerId: string) {

@@ -149,6 +149,64 @@ describe('bookAppointment activity', () => {
     ).toBe(1);
   });
 
+  it("reschedules and cancels only the caller's own appointment, under the agent's current hours", async () => {
+    await prisma.agent.update({
+      where: { id: agentId },
+      data: { slotMinutes: 30, businessHours: { mon: [['09:00', '12:00']] } },
+    });
+    const booked = await book(0, '2027-03-01T09:00:00Z');
+    if (!booked.ok) throw new Error(booked.error);
+    const { appointmentId } = booked.value;
+    const stranger = await prisma.customer.create({ data: { phone: '+14155550124' } });
+    const move = (startsAt: string, who = customerId) =>
+      acts.rescheduleAppointment({ appointmentId, customerId: who, startsAt: at(startsAt) });
+
+    expect(await move('2027-03-01T10:00:00Z', stranger.id)).toEqual({
+      ok: false,
+      error: expect.stringMatching(/no such/),
+    });
+    expect(await move('2027-03-01T10:00:00Z')).toMatchObject({
+      ok: true,
+      value: {
+        appointmentId,
+        status: 'rescheduled',
+        startsAt: '2027-03-01T10:00:00.000Z',
+        endsAt: '2027-03-01T10:30:00.000Z',
+      },
+    });
+    // Someone else holds 11:00: the move is refused and the appointment stays where it was.
+    expect(await book(1, '2027-03-01T11:00:00Z')).toMatchObject({ ok: true });
+    expect(await move('2027-03-01T11:00:00Z')).toEqual({
+      ok: false,
+      error: expect.stringMatching(/already booked/),
+    });
+    // Hours changed after the schedule was cached: 10:30 is no longer bookable.
+    await prisma.agent.update({
+      where: { id: agentId },
+      data: { businessHours: { mon: [['09:00', '10:30']] } },
+    });
+    expect(await move('2027-03-01T10:30:00Z')).toEqual({
+      ok: false,
+      error: expect.stringMatching(/bookable slots/),
+    });
+    expect(await prisma.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).toMatchObject({
+      startsAt: new Date('2027-03-01T10:00:00Z'),
+      status: 'rescheduled',
+    });
+
+    const cancel = (who = customerId) => acts.cancelAppointment({ appointmentId, customerId: who });
+    expect(await cancel(stranger.id)).toEqual({ ok: false, error: expect.stringMatching(/no such/) });
+    const cancelled = await cancel();
+    expect(cancelled).toMatchObject({ ok: true, value: { appointmentId, status: 'cancelled' } });
+    expect(await cancel()).toEqual(cancelled);
+    const row = await prisma.appointment.findUniqueOrThrow({ where: { id: appointmentId } });
+    expect(row.cancelledAt?.toISOString()).toBe(NOW.toISOString());
+    expect(await move('2027-03-01T09:30:00Z')).toEqual({
+      ok: false,
+      error: expect.stringMatching(/was cancelled/),
+    });
+  });
+
   it('fails clearly for an unknown agent', async () => {
     await expect(
       acts.bookAppointment({
