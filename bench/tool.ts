@@ -6,20 +6,28 @@ import * as contract from '../src/workflows/call/contract.ts';
 import { freeSlots, seedBenchAgent } from './lib/agent.ts';
 import { progress, startBenchPlatform } from './lib/platform.ts';
 import { fmtMs, round1, type Summary, summarize, table, verdict } from './lib/stats.ts';
-import { updateStages } from './lib/update-history.ts';
+import { collectStages, type Phase, runPhase, STAGE_NAMES } from './lib/tool-phases.ts';
+import { ToolWorker } from './lib/tool-worker.ts';
+import { historyCounts, procCpuUs, updateStages } from './lib/update-history.ts';
 
 /**
  * `npm run bench:tool`: the durable tool call round trip, measured at the client. A booking tool
  * call is an Update (`bookAppointment`) on the running call workflow: the server hands it to the
  * worker, the workflow runs the booking as a local activity in the same worker task, which writes Postgres, the result goes
  * back through the workflow to the caller of `executeUpdate`. Against a real Temporal dev server,
- * the production worker (in this process) and a fresh migrated Postgres database.
+ * the production worker and a fresh migrated Postgres database. The worker runs in a process of its
+ * own, as the platform's worker role does (`--in-process` puts it in the client's process, the
+ * shape this benchmark had before, for comparison). CPU time per booking is reported for the
+ * worker, the client and the dev server: it includes what each booking sets off after its reply
+ * (the appointment's reminder workflow), which is part of the cost of a booking.
  *
  * `--calls` live call workflows run at once; each makes `--per-call` bookings one after another
  * (as one conversation would), each on its own free slot with its own update id. `callStateQuery`
  * (read-only, no history event, no activity) is measured the same way for comparison.
  * Before that, `--serial` bookings on one call with nothing else in flight show the unloaded latency.
- * Flags: --calls N (20), --per-call N (10), --warmup N (20), --serial N (20).
+ * Flags: --calls N (20), --per-call N (10), --warmup N (20), --serial N (20), --in-process.
+ * BENCH_WORKER_OPTIONS='{"maxCachedWorkflows":…}' runs the worker with extra Worker options (an
+ * experiment; the table says so).
  */
 const { values } = parseArgs({
   options: {
@@ -27,6 +35,7 @@ const { values } = parseArgs({
     'per-call': { type: 'string', default: '10' },
     warmup: { type: 'string', default: '20' },
     serial: { type: 'string', default: '20' },
+    'in-process': { type: 'boolean', default: false },
   },
 });
 const calls = Number(values.calls);
@@ -38,44 +47,35 @@ const TARGET_P99_MS = 50;
 
 type CallHandle = WorkflowHandle<typeof callWorkflow>;
 
-interface Phase {
-  latencies: number[];
-  /** Latency by `${callIndex}-${j}`. */
-  byKey: Map<string, number>;
-  errors: number;
-  wallMs: number;
-}
-
-/** Every call runs its operations one after another; all calls at once. */
-async function runPhase(
-  handles: CallHandle[],
-  perHandle: number,
-  op: (handle: CallHandle, callIndex: number, j: number) => Promise<boolean>,
-): Promise<Phase> {
-  const latencies: number[] = [];
-  const byKey = new Map<string, number>();
-  let errors = 0;
-  const started = performance.now();
-  await Promise.all(
-    handles.map(async (handle, i) => {
-      for (let j = 0; j < perHandle; j++) {
-        const t0 = performance.now();
-        const ok = await op(handle, i, j).catch((err: unknown) => {
-          progress(`  error: ${(err as Error).message}`);
-          return false;
-        });
-        const elapsed = performance.now() - t0;
-        latencies.push(elapsed);
-        byKey.set(`${i}-${j}`, elapsed);
-        if (!ok) errors++;
-      }
-    }),
-  );
-  return { latencies, byKey, errors, wallMs: performance.now() - started };
-}
-
-const platform = await startBenchPlatform({ name: 'tool' });
+const inProcess = values['in-process'];
+const platform = await startBenchPlatform({ name: 'tool', inProcessWorker: inProcess });
 try {
+  let worker: ToolWorker | undefined;
+  if (!inProcess) {
+    progress('setup: worker process...');
+    const started = await ToolWorker.start({
+      BENCH_DATABASE_URL: platform.databaseUrl,
+      BENCH_TEMPORAL_ADDRESS: platform.address,
+      BENCH_NAMESPACE: platform.namespace,
+      BENCH_TASK_QUEUE: platform.taskQueue,
+    });
+    worker = started;
+    platform.cleanup.add('worker process', () => started.stop());
+  }
+  /** CPU µs so far of the worker, the client (this process) and the dev server. */
+  // A booking's follow-up (its reminder workflow) runs after the reply; let it finish first.
+  const cpuNow = async () => ({
+    settled: await new Promise((r) => setTimeout(r, 1000)),
+    worker: worker ? await worker.cpuUs() : Number.NaN,
+    client: ((u) => u.user + u.system)(process.cpuUsage()),
+    server: procCpuUs(platform.temporalPid),
+  });
+  type Cpu = Awaited<ReturnType<typeof cpuNow>>;
+  const cpuPerOp = (a: Cpu, b: Cpu, n: number) => ({
+    worker: (b.worker - a.worker) / 1000 / n,
+    client: (b.client - a.client) / 1000 / n,
+    server: (b.server - a.server) / 1000 / n,
+  });
   const agent = await seedBenchAgent(platform.prisma);
   const slots = await freeSlots(platform.prisma, agent.id, warmup + serial + calls * perCall);
   const run = Date.now().toString(36);
@@ -127,10 +127,21 @@ try {
   );
 
   progress(`measuring: ${serial} bookings, one at a time...`);
+  const before = await historyCounts(handles[0] as CallHandle);
+  const cpu0 = await cpuNow();
   const single = await runPhase(handles.slice(0, 1), serial, (h, i, j) => book(h, i, j, 'serial'));
+  const cpu1 = await cpuNow();
+  const after = await historyCounts(handles[0] as CallHandle);
 
   progress(`measuring: ${calls} calls x ${perCall} bookings...`);
   const updates = await runPhase(handles, perCall, (h, i, j) => book(h, i, j, 'run'));
+  const cpu2 = await cpuNow();
+  const cpuSerial = cpuPerOp(cpu0, cpu1, serial);
+  const cpuLoaded = cpuPerOp(cpu1, cpu2, calls * perCall);
+  const perBooking = {
+    events: (after.events - before.events) / serial,
+    workflowTasks: (after.workflowTasks - before.workflowTasks) / serial,
+  };
 
   progress(`measuring: ${calls} calls x ${perCall} queries...`);
   const query = async (h: CallHandle) => (await h.query(contract.callStateQuery)).phase === 'live';
@@ -138,22 +149,9 @@ try {
   const queries = await runPhase(handles, perCall, query);
 
   // Where the time went: the server's event times for every measured update.
-  const stages: Record<string, number[]> = {
-    taskDispatch: [],
-    workerTask: [],
-    serverTotal: [],
-    clientAndRpc: [],
-  };
   const histories = await Promise.all(handles.map((h) => updateStages(h)));
-  histories.forEach((byId, i) => {
-    for (let j = 0; j < perCall; j++) {
-      const s = byId.get(`bench-run-${i}-${j}`);
-      const total = updates.byKey.get(`${i}-${j}`);
-      if (!s || total === undefined) continue;
-      for (const [k, v] of Object.entries(s)) stages[k]?.push(v);
-      stages.clientAndRpc?.push(total - s.serverTotal);
-    }
-  });
+  const serialStages = collectStages(histories, single, 'serial');
+  const stages = collectStages(histories, updates, 'run');
 
   const booked = await platform.prisma.appointment.count({ where: { agentId: agent.id } });
 
@@ -185,8 +183,11 @@ try {
       `(${calls} in flight), after ${warmup} warm-up bookings`,
   );
   console.log(
-    `  one process (client + worker) on ${os.cpus().length} cores, sharing them with the Temporal dev server ` +
-      '(SQLite) and Postgres',
+    `  ${inProcess ? 'one process (client + worker)' : 'client and worker in separate processes'} on ` +
+      `${os.cpus().length} cores, sharing them with the Temporal dev server (SQLite) and Postgres` +
+      (process.env.BENCH_WORKER_OPTIONS
+        ? `; EXPERIMENT: worker options ${process.env.BENCH_WORKER_OPTIONS}`
+        : ''),
   );
   console.log(
     table([
@@ -196,21 +197,37 @@ try {
       row(`Query callState, ${calls} in flight`, q, queries),
     ]),
   );
-  console.log("  where an update's time went (server event times from the workflow histories, ms):");
-  const stageNames: Record<string, string> = {
-    taskDispatch: 'workflow task dispatch (scheduled -> started)',
-    workerTask: 'worker task: update + local activity (Postgres)',
-    serverTotal: 'server total (first task -> completed)',
-    clientAndRpc: 'client + RPC (client total - server total)',
-  };
+  console.log(
+    "  where an update's time went (server event times from the workflow histories, ms, p50 / p99):",
+  );
   console.log(
     table([
-      ['stage', 'n', 'p50', 'p90', 'p99', 'max'],
-      ...Object.entries(stages).map(([k, xs]) => {
-        const s = summarize(xs);
-        return [stageNames[k] ?? k, String(s.n), fmtMs(s.p50), fmtMs(s.p90), fmtMs(s.p99), fmtMs(s.max)];
+      ['stage', '1 in flight', `${calls} in flight`],
+      ...Object.keys(stages).map((k) => {
+        const one = summarize(serialStages[k] ?? []);
+        const many = summarize(stages[k] ?? []);
+        return [
+          STAGE_NAMES[k] ?? k,
+          `${fmtMs(one.p50)} / ${fmtMs(one.p99)}`,
+          `${fmtMs(many.p50)} / ${fmtMs(many.p99)}`,
+        ];
       }),
     ]),
+  );
+  console.log('  CPU time per booking (ms; includes the reminder workflow each booking starts):');
+  console.log(
+    table([
+      ['process', '1 in flight', `${calls} in flight`],
+      ...(['worker', 'client', 'server'] as const).map((k) => [
+        k === 'server' ? 'Temporal dev server' : k,
+        fmtMs(cpuSerial[k], 2),
+        fmtMs(cpuLoaded[k], 2),
+      ]),
+    ]),
+  );
+  console.log(
+    `  per booking in the call's history: ${perBooking.workflowTasks.toFixed(1)} workflow tasks, ` +
+      `${perBooking.events.toFixed(1)} events`,
   );
   console.log(`  appointments in the database: ${booked} (expected ${warmup + serial + calls * perCall})`);
   console.log(
@@ -237,6 +254,16 @@ try {
       stages_p50_ms: Object.fromEntries(
         Object.entries(stages).map(([k, xs]) => [k, round1(summarize(xs).p50)]),
       ),
+      serial_stages_p50_ms: Object.fromEntries(
+        Object.entries(serialStages).map(([k, xs]) => [k, round1(summarize(xs).p50)]),
+      ),
+      worker_process: !inProcess,
+      cpu_ms_per_booking: {
+        serial: Object.fromEntries(Object.entries(cpuSerial).map(([k, v]) => [k, round1(v)])),
+        loaded: Object.fromEntries(Object.entries(cpuLoaded).map(([k, v]) => [k, round1(v)])),
+      },
+      workflow_tasks_per_booking: round1(perBooking.workflowTasks),
+      events_per_booking: round1(perBooking.events),
       query_p50_ms: round1(q.p50),
       query_p90_ms: round1(q.p90),
       query_p99_ms: round1(q.p99),

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
 
@@ -67,3 +68,30 @@ export async function updateStages(handle: WorkflowHandle): Promise<Map<string, 
   }
   return out;
 }
+
+/** Workflow tasks and history events a call workflow's history holds (to divide by its updates). */
+export async function historyCounts(
+  handle: WorkflowHandle,
+): Promise<{ events: number; workflowTasks: number }> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  return {
+    events: events.length,
+    workflowTasks: events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).length,
+  };
+}
+
+/** Process CPU time (user + system) from /proc, in µs; NaN where /proc is not there. */
+export function procCpuUs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks / CLOCK_TICKS_PER_S) * 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux platform Node runs on. */
+const CLOCK_TICKS_PER_S = 100;

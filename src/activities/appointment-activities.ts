@@ -1,4 +1,4 @@
-import { bookSlot, cancelBooking, rescheduleBooking } from '../db/appointments.ts';
+import { bookSlot, cancelBooking, rescheduleBooking, ScheduleCache } from '../db/appointments.ts';
 import type { PrismaClient } from '../db/client.ts';
 
 export interface AppointmentActivityDeps {
@@ -9,6 +9,8 @@ export interface AppointmentActivityDeps {
 /** Booking writes behind the call workflow's tool updates; business refusals come back as results. */
 export function createAppointmentActivities(deps: AppointmentActivityDeps) {
   const now = deps.now ?? (() => new Date());
+  // One per worker: a booking then costs one statement, which re-checks the schedule it used.
+  const schedules = new ScheduleCache(deps.prisma);
   return {
     bookAppointment(input: {
       agentId: string;
@@ -17,10 +19,14 @@ export function createAppointmentActivities(deps: AppointmentActivityDeps) {
       startsAt: string;
       notes?: string;
     }) {
-      return bookSlot(deps.prisma, { ...input, startsAt: new Date(input.startsAt), now: now() });
+      return bookSlot(deps.prisma, { ...input, startsAt: new Date(input.startsAt), now: now() }, schedules);
     },
     rescheduleAppointment(input: { appointmentId: string; customerId: string; startsAt: string }) {
-      return rescheduleBooking(deps.prisma, { ...input, startsAt: new Date(input.startsAt), now: now() });
+      return rescheduleBooking(
+        deps.prisma,
+        { ...input, startsAt: new Date(input.startsAt), now: now() },
+        schedules,
+      );
     },
     cancelAppointment(input: { appointmentId: string; customerId: string }) {
       return cancelBooking(deps.prisma, { ...input, now: now() });

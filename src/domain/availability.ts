@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { addDays, fromLocal, isValidTimeZone, toLocal, weekday } from './time-zone.ts';
+import { addDays, fromLocal, isValidTimeZone, offsetMs, toLocal, weekday } from './time-zone.ts';
 
 /**
  * Free appointment slots from an agent's weekly business hours, slot length and time zone,
@@ -52,18 +52,47 @@ export function findAvailableSlots(schedule: Schedule, query: SlotQuery): Slot[]
   return slots;
 }
 
-/** True when `slot` is exactly one of the schedule's slots (so a booking lands on the grid). */
+/**
+ * True when `slot` is exactly one of the schedule's slots (so a booking lands on the grid). Every
+ * booking asks this, so it checks the one grid point the slot's local time could be instead of
+ * building the whole day's slots (a day of 5-minute slots is ~1,000 time-zone conversions);
+ * only a day with a clock change, where two wall times can name one instant, takes the full walk.
+ */
 export function isScheduleSlot(schedule: Schedule, slot: Slot): boolean {
-  const day = toLocal(slot.startsAt, schedule.timeZone);
-  return slotsOnDay(schedule, day).some(
+  const slotMs = schedule.slotMinutes * 60_000;
+  if (slot.endsAt.getTime() - slot.startsAt.getTime() !== slotMs) return false;
+  const local = toLocal(slot.startsAt, schedule.timeZone);
+  const minute = local.hour * 60 + local.minute;
+  const onGrid = intervalsOn(schedule, local).some(([start, end]) => {
+    const from = minutes(start);
+    return (
+      minute >= from &&
+      (minute - from) % schedule.slotMinutes === 0 &&
+      minute + schedule.slotMinutes <= minutes(end)
+    );
+  });
+  if (
+    onGrid &&
+    fromLocal({ ...local, hour: local.hour, minute: local.minute }, schedule.timeZone).getTime() ===
+      slot.startsAt.getTime()
+  )
+    return true;
+  const dayMs = 26 * 60 * 60_000;
+  const at = slot.startsAt.getTime();
+  if (offsetMs(new Date(at - dayMs), schedule.timeZone) === offsetMs(new Date(at + dayMs), schedule.timeZone))
+    return false;
+  return slotsOnDay(schedule, local).some(
     (s) => s.startsAt.getTime() === slot.startsAt.getTime() && s.endsAt.getTime() === slot.endsAt.getTime(),
   );
 }
 
+function intervalsOn(schedule: Schedule, day: { year: number; month: number; day: number }) {
+  return schedule.hours[WEEKDAYS[weekday(day)] as (typeof WEEKDAYS)[number]] ?? [];
+}
+
 function slotsOnDay(schedule: Schedule, day: { year: number; month: number; day: number }): Slot[] {
-  const intervals = schedule.hours[WEEKDAYS[weekday(day)] as (typeof WEEKDAYS)[number]] ?? [];
   const slots: Slot[] = [];
-  for (const [start, end] of intervals) {
+  for (const [start, end] of intervalsOn(schedule, day)) {
     const endMinute = minutes(end);
     for (let m = minutes(start); m + schedule.slotMinutes <= endMinute; m += schedule.slotMinutes) {
       const startsAt = fromLocal({ ...day, hour: Math.floor(m / 60), minute: m % 60 }, schedule.timeZone);

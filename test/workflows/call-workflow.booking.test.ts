@@ -1,10 +1,13 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listFreeSlots } from '../../src/db/appointments.ts';
 import { callWorkflow } from '../../src/workflows/call/call-workflow.ts';
 import * as contract from '../../src/workflows/call/contract.ts';
 import { seedDefaultAgent } from '../support/agents.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
+
+const { EventType } = proto.temporal.api.enums.v1;
 
 /** Booking tools as Updates on a real call workflow, real worker, real Postgres. */
 describe('call workflow: booking through updates', () => {
@@ -74,6 +77,42 @@ describe('call workflow: booking through updates', () => {
       customer: { phone: '+14155552671' },
     });
     expect(call.endedAt).not.toBeNull();
+  });
+
+  it('carries a booking in one workflow task: accepted, booked by a local activity and answered', async () => {
+    const handle = await startCall('CAbook0004');
+    await handle.signal(contract.mediaStartedSignal, { streamSid: 'MZbook0004', node: 'test' });
+    // A call in conversation: its record exists and it is live (an earlier tool call would wait).
+    for (;;) {
+      const state = await handle.query(contract.callStateQuery);
+      if (state.callId && state.phase === 'live') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const [slot] = await freeSlots(3);
+    const result = await handle.executeUpdate(contract.bookAppointmentUpdate, {
+      args: [{ startsAt: (slot as { startsAt: Date }).startsAt.toISOString() }],
+      updateId: 'call_tool_4',
+    });
+    expect(result).toMatchObject({ ok: true });
+    const events = (await handle.fetchHistory()).events ?? [];
+    const accepted = events.findIndex(
+      (e) =>
+        e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId === 'call_tool_4',
+    );
+    const completed = events.findIndex(
+      (e) => e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId === 'call_tool_4',
+    );
+    expect(accepted).toBeGreaterThan(0);
+    expect(completed).toBeGreaterThan(accepted);
+    // Everything between acceptance and the answer is the one task's commands: the booking's
+    // marker, no activity task on the task queue and no second workflow task.
+    const between = events.slice(accepted, completed).map((e) => e.eventType);
+    expect(between).toContain(EventType.EVENT_TYPE_MARKER_RECORDED);
+    expect(between).not.toContain(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+    expect(between).not.toContain(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+    expect(events[accepted - 1]?.eventType).toBe(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+    await handle.signal(contract.callStatusSignal, { status: 'completed' });
+    expect(await handle.result()).toMatchObject({ outcome: 'booked' });
   });
 
   it('rejects invalid tool arguments before anything is recorded', async () => {

@@ -96,9 +96,13 @@ export function registerToolUpdates(
   );
 }
 
-/** Tool calls can race the workflow's first activity; they wait for the call record. */
+/**
+ * Tool calls can race the workflow's first activity; they wait for the call record. Once it
+ * exists (every tool call but a very early one) no condition is set up: each promise the handler
+ * creates costs the SDK's stack-trace hook a captured stack, on the caller's time.
+ */
 async function customerOf(call: CallLifecycle): Promise<string | null> {
-  await condition(() => call.started);
+  if (!call.started) await condition(() => call.started);
   return call.customerId ?? null;
 }
 
