@@ -1,0 +1,103 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createOutboundAudio } from '../../../src/realtime/media/outbound-audio.ts';
+import { createSharedPacingClock } from '../../../src/realtime/media/pacing-clock.ts';
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_000_000 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const now = () => Date.now();
+
+describe('shared pacing clock', () => {
+  it('serves wake-ups of many callers from one timer, on the next 20 ms tick after they are due', () => {
+    const clock = createSharedPacingClock({ now });
+    const fired: [string, number][] = [];
+    vi.advanceTimersByTime(3); // off the grid
+    for (const [name, ms] of [
+      ['a', 1],
+      ['b', 5],
+      ['c', 17],
+      ['d', 30],
+    ] as const) {
+      clock.setTimeout(() => fired.push([name, now()]), ms);
+    }
+    expect(vi.getTimerCount()).toBe(1);
+    expect(clock.pending).toBe(4);
+    vi.advanceTimersByTime(16);
+    expect(fired).toEqual([]);
+    vi.advanceTimersByTime(1); // 1_000_020: the tick a, b and c were due by
+    expect(fired).toEqual([
+      ['a', 1_000_020],
+      ['b', 1_000_020],
+      ['c', 1_000_020],
+    ]);
+    vi.advanceTimersByTime(20);
+    expect(fired.at(-1)).toEqual(['d', 1_000_040]);
+    expect(clock.pending).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('never fires a cancelled wake-up, and stops its timer when nothing is left', () => {
+    const clock = createSharedPacingClock({ now });
+    const fn = vi.fn();
+    const keep = vi.fn();
+    const h = clock.setTimeout(fn, 10);
+    clock.setTimeout(keep, 10);
+    clock.clearTimeout(h);
+    clock.clearTimeout(h);
+    expect(clock.pending).toBe(1);
+    vi.advanceTimersByTime(40);
+    expect(fn).not.toHaveBeenCalled();
+    expect(keep).toHaveBeenCalledTimes(1);
+    const last = clock.setTimeout(fn, 10);
+    clock.clearTimeout(last);
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(40);
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  it('wakes a callback scheduled from inside a tick on a later tick, not in the same one', () => {
+    const clock = createSharedPacingClock({ now });
+    const times: number[] = [];
+    const again = () => {
+      times.push(now());
+      if (times.length < 3) clock.setTimeout(again, 0);
+    };
+    clock.setTimeout(again, 0);
+    vi.advanceTimersByTime(100);
+    expect(times).toEqual([1_000_020, 1_000_040, 1_000_060]);
+  });
+
+  it('paces several calls at once with every frame of each 20 ms after the previous one', () => {
+    const clock = createSharedPacingClock({ now });
+    const sends = new Map<string, number[]>();
+    const pacers = ['MZ1', 'MZ2', 'MZ3'].map((sid) => {
+      sends.set(sid, []);
+      return createOutboundAudio({
+        streamSid: sid,
+        leadMs: 100,
+        clock,
+        send: (json) => {
+          if (json.includes('"media"')) sends.get(sid)?.push(now());
+        },
+      });
+    });
+    pacers.forEach((p, i) => {
+      vi.advanceTimersByTime(7 * i); // calls start their replies at different moments
+      p.enqueue('u1', new Uint8Array(160 * 30).fill(1));
+    });
+    vi.advanceTimersByTime(1000);
+    expect(vi.getTimerCount()).toBe(0);
+    for (const times of sends.values()) {
+      expect(times).toHaveLength(30);
+      // After the lead burst (5 frames = 100 ms), one frame per tick: the first one waits for the
+      // grid (less than two frames' time), then each is exactly 20 ms after the one before.
+      const gaps = times.slice(5).map((t, i) => t - (times[i + 4] as number));
+      expect(gaps[0]).toBeLessThan(40);
+      expect(gaps.slice(1).every((g) => g === 20)).toBe(true);
+    }
+  });
+});
