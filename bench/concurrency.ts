@@ -3,6 +3,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Connection } from '@temporalio/client';
 import { startSimDeepgram } from '../src/sim/deepgram/server.ts';
+import type { SimDeepgramStats } from '../src/sim/deepgram/types.ts';
 import { startElevenLabsSim } from '../src/sim/elevenlabs/server.ts';
 import { startOpenAiSim } from '../src/sim/openai/server.ts';
 import type { CallerScriptStep } from '../src/sim/twilio/caller.ts';
@@ -90,6 +91,9 @@ interface StepResult {
   rssBeforeMb: number;
   rssPeakMb: number;
   loopP99: number;
+  /** Audio messages (and bytes) the node sent to the simulated Deepgram during the step. */
+  sttMessages: number;
+  sttBytes: number;
   good: boolean;
 }
 
@@ -130,7 +134,7 @@ try {
   const pool = await startCallerPool(callerProcs, platform.cleanup);
 
   progress('warm-up: 3 calls...');
-  await runStep(3, node, pool);
+  await runStep(3, node, pool, deepgram.stats);
   for (const n of steps) {
     const remaining = budgetMs - (performance.now() - started);
     // A step lasts about one call (~15 s) plus the ramp, plus the wait for workflows to close.
@@ -140,7 +144,7 @@ try {
       break;
     }
     progress(`step: ${n} concurrent calls...`);
-    const r = await runStep(n, node, pool);
+    const r = await runStep(n, node, pool, deepgram.stats);
     results.push(r);
     progress(
       `  sent by node: late ${r.nodeFrames.late}, jitter p99 ${fmtMs(summarize(r.nodeFrames.jitter).p99)} ms; ` +
@@ -231,8 +235,14 @@ async function startNode(nodeEnv: NodeEnv): Promise<NodeHandle> {
   }
 }
 
-async function runStep(n: number, node: NodeHandle, pool: CallerPool): Promise<StepResult> {
+async function runStep(
+  n: number,
+  node: NodeHandle,
+  pool: CallerPool,
+  stt: SimDeepgramStats,
+): Promise<StepResult> {
   await node.sends();
+  const sttBefore = { ...stt };
   const before = await node.stats();
   let rssPeak = before.rss;
   const sampler = setInterval(() => {
@@ -257,6 +267,8 @@ async function runStep(n: number, node: NodeHandle, pool: CallerPool): Promise<S
     deadlineMs: 60_000,
   });
   const wallMs = performance.now() - t0;
+  const sttMessages = stt.audioMessages - sttBefore.audioMessages;
+  const sttBytes = stt.audioBytes - sttBefore.audioBytes;
   clearInterval(sampler);
   const after = await node.stats();
   rssPeak = Math.max(rssPeak, after.rss);
@@ -295,6 +307,8 @@ async function runStep(n: number, node: NodeHandle, pool: CallerPool): Promise<S
     rssBeforeMb: before.rss / 2 ** 20,
     rssPeakMb: rssPeak / 2 ** 20,
     loopP99: out.loopP99Ms,
+    sttMessages,
+    sttBytes,
     good: failed === 0 && nodeFrames.late === 0 && jitterP99 <= TARGET_JITTER_P99_MS,
   };
 }
@@ -330,6 +344,7 @@ function report(): void {
       'late (caller)',
       'jitter p99 (caller)',
       'node CPU ms/call-s',
+      'STT msgs/call-s',
       'node CPU %',
       'RSS base MB',
       'RSS/call KB',
@@ -351,6 +366,7 @@ function report(): void {
       String(r.frames.late),
       fmtMs(summarize(r.frames.jitter).p99),
       fmtMs(r.cpuMs / r.callSeconds, 2),
+      fmtMs(r.sttMessages / r.callSeconds, 1),
       fmtMs((100 * r.cpuMs) / r.wallMs, 0),
       fmtMs(r.rssBeforeMb, 0),
       fmtMs(((r.rssPeakMb - r.rssBeforeMb) * 1024) / r.calls, 0),
@@ -412,6 +428,8 @@ function report(): void {
         caller_jitter_p99_ms: round1(summarize(r.frames.jitter).p99),
         node_cpu_ms_per_call_s: round1(r.cpuMs / r.callSeconds),
         node_cpu_pct: round1((100 * r.cpuMs) / r.wallMs),
+        stt_messages_per_call_s: round1(r.sttMessages / r.callSeconds),
+        stt_bytes_per_message: round1(r.sttBytes / Math.max(1, r.sttMessages)),
         calls_per_core_extrapolated: callsPerCore(r),
         node_rss_mb: round1(r.rssPeakMb),
         node_rss_kb_per_call: round1(((r.rssPeakMb - r.rssBeforeMb) * 1024) / r.calls),

@@ -46,7 +46,8 @@ export function createSharedPacingClock(options: SharedPacingClockOptions = {}):
     if (timer && timerTick <= tick) return;
     clearTimeout(timer);
     timerTick = tick;
-    timer = setTimeout(fire, Math.max(0, tick * periodMs - now()));
+    // Whole milliseconds: Node keeps one timer list per distinct delay, and never fires early.
+    timer = setTimeout(fire, Math.max(1, Math.ceil(tick * periodMs - now())));
   }
 
   function fire(): void {
