@@ -83,6 +83,13 @@ export function createOutboundAudio(options: OutboundAudioOptions): OutboundAudi
   const clock = options.clock ?? nodePacingClock();
   const encodeMedia = mediaFrameEncoder(options.streamSid);
   const leadMs = options.leadMs ?? 300;
+  /**
+   * On a wake-up from the clock a frame may leave this far ahead of playback (PacerClock.earlyMs):
+   * a grid clock then sends it on the tick before it is due rather than the tick after. Audio
+   * that arrives sends only up to `leadMs`, so a burst never runs further ahead.
+   */
+  const aheadMs = leadMs + (clock.earlyMs ?? 0);
+  const pumpOnWake = () => pump(aheadMs);
   const queue: QueueItem[] = [];
   const records = new Map<string, UtteranceRecord>();
   let playheadEndAt = 0;
@@ -126,7 +133,7 @@ export function createOutboundAudio(options: OutboundAudioOptions): OutboundAudi
     } else r.segments.push({ startAt, endAt: playheadEndAt, bytes: item.realBytes });
   }
 
-  function pump(): void {
+  function pump(limitMs: number): void {
     timer = undefined;
     if (closed) return;
     const now = clock.now();
@@ -137,19 +144,19 @@ export function createOutboundAudio(options: OutboundAudioOptions): OutboundAudi
         options.send(buildMarkFrame(options.streamSid, item.utteranceId));
         continue;
       }
-      if (Math.max(now, playheadEndAt) + FRAME_MS - now > leadMs) break;
+      if (Math.max(now, playheadEndAt) + FRAME_MS - now > limitMs) break;
       queue.shift();
       sendFrame(item, now);
     }
     if (queue.length > 0) {
       // Wake when playback has drained enough for one more frame to fit inside the lead.
-      const waitMs = Math.max(1, playheadEndAt + FRAME_MS - leadMs - now);
-      timer = clock.setTimeout(pump, waitMs);
+      const waitMs = Math.max(1, playheadEndAt + FRAME_MS - aheadMs - now);
+      timer = clock.setTimeout(pumpOnWake, waitMs);
     }
   }
 
   function schedule(): void {
-    if (timer === undefined && !closed) pump();
+    if (timer === undefined && !closed) pump(leadMs);
   }
 
   function pushFrame(utteranceId: string, bytes: Uint8Array): void {

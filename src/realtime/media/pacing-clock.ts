@@ -5,9 +5,10 @@
  * land on one shared grid of `periodMs` ticks served by a single Node timer, so one tick pumps
  * every due call in one go.
  *
- * Rounding a wake-up up to the next tick costs nothing in steady state: a pacer's wake-ups are
- * 20 ms apart, so on a 20 ms grid each call keeps a fixed phase and its frames stay exactly
- * 20 ms apart; the pacing lead (frames sent ahead of playback) absorbs the at most one-tick delay.
+ * A pacer's wake-ups are 20 ms apart, so on a 20 ms grid each call keeps a fixed phase and its
+ * frames stay exactly 20 ms apart. Wake-ups are rounded up to the grid, and the clock says
+ * (`earlyMs`) that a frame may then go out up to one tick before it is due: the pacing lead grows
+ * by at most one frame, instead of the first frame after a burst waiting up to 40 ms.
  */
 
 /** What the outbound pacer needs of time: tests pass a manual clock. */
@@ -15,6 +16,11 @@ export interface PacerClock {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /**
+   * How early a wake-up may act on work due later: a clock that rounds wake-ups up to a grid
+   * lets the pacer send a frame up to one grid step early instead of one step late.
+   */
+  readonly earlyMs?: number;
 }
 
 export interface SharedPacingClock extends PacerClock {
@@ -72,6 +78,7 @@ export function createSharedPacingClock(options: SharedPacingClockOptions = {}):
 
   return {
     now,
+    earlyMs: periodMs,
     setTimeout(fn, ms) {
       const tick = Math.max(Math.ceil((now() + ms) / periodMs), Math.floor(now() / periodMs) + 1);
       const wake: Wake = { tick, fn, cancelled: false };
