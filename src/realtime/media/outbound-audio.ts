@@ -84,12 +84,13 @@ export function createOutboundAudio(options: OutboundAudioOptions): OutboundAudi
   const encodeMedia = mediaFrameEncoder(options.streamSid);
   const leadMs = options.leadMs ?? 300;
   /**
-   * On a wake-up from the clock a frame may leave this far ahead of playback (PacerClock.earlyMs):
-   * a grid clock then sends it on the tick before it is due rather than the tick after. Audio
-   * that arrives sends only up to `leadMs`, so a burst never runs further ahead.
+   * On a wake-up from a grid clock (PacerClock.gridMs) a frame may leave up to one tick ahead of
+   * the lead, so it goes out on the tick before it is due rather than the tick after; the check
+   * uses the tick's grid time, not the (slightly late, jittery) time the timer actually ran.
+   * Audio that arrives sends only up to `leadMs`, so a burst never runs further ahead.
    */
-  const aheadMs = leadMs + (clock.earlyMs ?? 0);
-  const pumpOnWake = () => pump(aheadMs);
+  const gridMs = clock.gridMs ?? 0;
+  const pumpOnWake = () => pump(leadMs + gridMs, gridMs);
   const queue: QueueItem[] = [];
   const records = new Map<string, UtteranceRecord>();
   let playheadEndAt = 0;
@@ -133,10 +134,11 @@ export function createOutboundAudio(options: OutboundAudioOptions): OutboundAudi
     } else r.segments.push({ startAt, endAt: playheadEndAt, bytes: item.realBytes });
   }
 
-  function pump(limitMs: number): void {
+  function pump(limitMs: number, gridStepMs = 0): void {
     timer = undefined;
     if (closed) return;
     const now = clock.now();
+    const decideAt = gridStepMs > 0 ? Math.floor(now / gridStepMs) * gridStepMs : now;
     while (queue.length > 0) {
       const item = queue[0] as QueueItem;
       if (item.kind === 'mark') {
@@ -144,13 +146,13 @@ export function createOutboundAudio(options: OutboundAudioOptions): OutboundAudi
         options.send(buildMarkFrame(options.streamSid, item.utteranceId));
         continue;
       }
-      if (Math.max(now, playheadEndAt) + FRAME_MS - now > limitMs) break;
+      if (Math.max(decideAt, playheadEndAt) + FRAME_MS - decideAt > limitMs) break;
       queue.shift();
       sendFrame(item, now);
     }
     if (queue.length > 0) {
       // Wake when playback has drained enough for one more frame to fit inside the lead.
-      const waitMs = Math.max(1, playheadEndAt + FRAME_MS - aheadMs - now);
+      const waitMs = Math.max(1, playheadEndAt + FRAME_MS - leadMs - gridMs - now);
       timer = clock.setTimeout(pumpOnWake, waitMs);
     }
   }

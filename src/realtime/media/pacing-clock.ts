@@ -7,7 +7,7 @@
  *
  * A pacer's wake-ups are 20 ms apart, so on a 20 ms grid each call keeps a fixed phase and its
  * frames stay exactly 20 ms apart. Wake-ups are rounded up to the grid, and the clock says
- * (`earlyMs`) that a frame may then go out up to one tick before it is due: the pacing lead grows
+ * (`gridMs`) that a frame may then go out up to one tick before it is due: the pacing lead grows
  * by at most one frame, instead of the first frame after a burst waiting up to 40 ms.
  */
 
@@ -17,10 +17,11 @@ export interface PacerClock {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
   /**
-   * How early a wake-up may act on work due later: a clock that rounds wake-ups up to a grid
-   * lets the pacer send a frame up to one grid step early instead of one step late.
+   * Set by a clock that serves wake-ups on a grid of this many ms. The pacer then decides on the
+   * grid time of the tick it was woken on (so timer lateness cannot flip its decision from one
+   * tick to the next) and may send a frame up to one tick before it is due, not one tick after.
    */
-  readonly earlyMs?: number;
+  readonly gridMs?: number;
 }
 
 export interface SharedPacingClock extends PacerClock {
@@ -78,7 +79,7 @@ export function createSharedPacingClock(options: SharedPacingClockOptions = {}):
 
   return {
     now,
-    earlyMs: periodMs,
+    gridMs: periodMs,
     setTimeout(fn, ms) {
       const tick = Math.max(Math.ceil((now() + ms) / periodMs), Math.floor(now() / periodMs) + 1);
       const wake: Wake = { tick, fn, cancelled: false };
