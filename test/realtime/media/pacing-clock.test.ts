@@ -107,3 +107,51 @@ describe('shared pacing clock', () => {
     }
   });
 });
+
+describe('pacer on a grid clock whose timers run late', () => {
+  it('sends exactly one frame per tick in steady state, whatever the lateness', () => {
+    vi.useRealTimers();
+    const lateness = [0, 7, 3, 9, 1, 12, 0, 5];
+    let now = 0;
+    let fired = 0;
+    const timers: { at: number; fn: () => void }[] = [];
+    const clock = {
+      gridMs: 20,
+      now: () => now,
+      setTimeout: (fn: () => void, ms: number) => {
+        const tick = Math.max(Math.ceil((now + ms) / 20), Math.floor(now / 20) + 1);
+        const t = { at: tick * 20 + (lateness[fired++ % lateness.length] as number), fn };
+        timers.push(t);
+        return t;
+      },
+      clearTimeout: (h: unknown) => {
+        timers.splice(timers.indexOf(h as (typeof timers)[number]), 1);
+      },
+    };
+    const ticks: number[] = [];
+    // The call's frames fall due 4 ms after each tick: a timer 4 ms late or more would see the
+    // frame as due on this tick, one less late would not, if the pacer decided on the clock time.
+    const audio = createOutboundAudio({
+      streamSid: 'MZ1',
+      leadMs: 100,
+      clock,
+      send: (json) => {
+        if (json.includes('"media"')) ticks.push(Math.floor(now / 20));
+      },
+    });
+    now = 4;
+    audio.enqueue('u1', new Uint8Array(160 * 60).fill(1));
+    while (timers.length > 0) {
+      timers.sort((a, b) => a.at - b.at);
+      const t = timers.shift() as (typeof timers)[number];
+      now = t.at;
+      t.fn();
+    }
+    expect(ticks).toHaveLength(60);
+    const perTick = new Map<number, number>();
+    for (const t of ticks.slice(7)) perTick.set(t, (perTick.get(t) ?? 0) + 1);
+    const first = Math.min(...perTick.keys());
+    const last = Math.max(...perTick.keys());
+    for (let t = first; t <= last; t++) expect(perTick.get(t), `tick ${t}`).toBe(1);
+  });
+});
