@@ -263,7 +263,9 @@ export function createOutboundAudio(options: OutboundAudioOptions): OutboundAudi
     },
     bytesSent: (id) => records.get(id)?.sentBytes ?? 0,
     get busy() {
-      return queue.length > 0 || [...records.values()].some((r) => r.markPending || (!r.ended && !r.cut));
+      if (queue.length > 0) return true;
+      for (const r of records.values()) if (r.markPending || (!r.ended && !r.cut)) return true;
+      return false;
     },
     close: () => {
       closed = true;
