@@ -1,21 +1,16 @@
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import os from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Connection } from '@temporalio/client';
 import { startSimDeepgram } from '../src/sim/deepgram/server.ts';
+import type { SimDeepgramStats } from '../src/sim/deepgram/types.ts';
 import { startElevenLabsSim } from '../src/sim/elevenlabs/server.ts';
 import { startOpenAiSim } from '../src/sim/openai/server.ts';
-import { type CallerScriptStep, placeSimCall } from '../src/sim/twilio/caller.ts';
+import type { CallerScriptStep } from '../src/sim/twilio/caller.ts';
 import { callWorkflowId } from '../src/workflows/call/contract.ts';
 import { seedBenchAgent } from './lib/agent.ts';
-import {
-  analyseCall,
-  arrivals,
-  type FrameStats,
-  LATE_GAP_MS,
-  recordAgentFrameArrivals,
-} from './lib/concurrency/frames.ts';
+import { type CallerPool, startCallerPool } from './lib/concurrency/caller-pool.ts';
+import { analyseCall, type FrameStats, LATE_GAP_MS } from './lib/concurrency/frames.ts';
 import type { NodeEnv, NodeMessage, ParentMessage } from './lib/concurrency/node.ts';
 import { progress, startBenchPlatform } from './lib/platform.ts';
 import { ACCOUNT_SID, AUTH_TOKEN } from './lib/realtime-node.ts';
@@ -28,16 +23,22 @@ import { fmtMs, round1, summarize, table } from './lib/stats.ts';
  *
  * Process A (the node under test) is a child: bench/lib/concurrency/node.ts, run with
  * `node --import tsx`, holding only the realtime node (webhooks, media socket, call sessions,
- * vendor adapters, Temporal client, Prisma). This process (B) holds the load: the simulated
- * callers, the simulated Deepgram / OpenAI / ElevenLabs, the Temporal worker and dev server
- * (own process), and Postgres. Each call: greeting, the caller says one sentence, the agent answers
+ * vendor adapters, Temporal client, Prisma). The simulated callers run in --caller-procs further
+ * children (bench/lib/concurrency/callers.ts), so no single load-generator event loop is the
+ * limit. This process (B) holds the simulated Deepgram / OpenAI / ElevenLabs and the Temporal
+ * worker; the Temporal dev server and Postgres are their own processes on the same machine. Each call: greeting, the caller says one sentence, the agent answers
  * with a long reply (~8 s of audio), the caller hangs up. Frame times are taken in the node, as
  * each frame is handed to its socket (the verdict), and at the caller as it arrives (reported:
  * it adds the load generator's own lag). Steps run in order; the run stops at the first step that
  * misses (or at the budget).
  *
+ * On a small shared machine the load generator, Temporal and Postgres need far more CPU than
+ * the node, so the machine saturates first. The bench therefore prints two figures: the
+ * largest step with zero late frames (measured), and the node's CPU per call-second, which
+ * gives the calls one core could carry (1000 ms / CPU ms per call-second; an extrapolation).
+ *
  * Flags: --steps 10,50,100,200,300,400,500  --budget-s 240  --ramp-ms 2000  --llm-delay 20
- *        --tts-delay 20  --endpointing 300
+ *        --tts-delay 20  --endpointing 300  --caller-procs 2
  */
 const { values } = parseArgs({
   options: {
@@ -47,6 +48,7 @@ const { values } = parseArgs({
     'llm-delay': { type: 'string', default: '20' },
     'tts-delay': { type: 'string', default: '20' },
     endpointing: { type: 'string', default: '300' },
+    'caller-procs': { type: 'string', default: '2' },
   },
 });
 const steps = (values.steps as string)
@@ -58,11 +60,13 @@ const rampMs = Number(values['ramp-ms']);
 const llmDelay = Number(values['llm-delay']);
 const ttsDelay = Number(values['tts-delay']);
 const endpointingMs = Number(values.endpointing);
+const callerProcs = Math.max(1, Number(values['caller-procs']));
 const TARGET_CALLS = 500;
 const TARGET_JITTER_P99_MS = 10;
+/** Node CPU (% of one core) above which a missed step is blamed on the node itself. */
+const NODE_SATURATED_PCT = 85;
 /** src/realtime/media/outbound-audio.ts default pacing lead. */
 const LEAD_MS = 300;
-const LOOP_SAMPLE_MS = 5;
 const HEARD = 'I have a question about my appointment next week';
 const UTTERANCE = 'I have a question about my appointment next week';
 /** ~125 characters: about 8 s of simulated speech at 65 ms per character. */
@@ -87,6 +91,9 @@ interface StepResult {
   rssBeforeMb: number;
   rssPeakMb: number;
   loopP99: number;
+  /** Audio messages (and bytes) the node sent to the simulated Deepgram during the step. */
+  sttMessages: number;
+  sttBytes: number;
   good: boolean;
 }
 
@@ -123,10 +130,11 @@ try {
   };
   progress('setup: realtime node process...');
   const node = await startNode(nodeEnv);
-  recordAgentFrameArrivals();
+  progress(`setup: ${callerProcs} caller process(es)...`);
+  const pool = await startCallerPool(callerProcs, platform.cleanup);
 
   progress('warm-up: 3 calls...');
-  await runStep(3, node);
+  await runStep(3, node, pool, deepgram.stats);
   for (const n of steps) {
     const remaining = budgetMs - (performance.now() - started);
     // A step lasts about one call (~15 s) plus the ramp, plus the wait for workflows to close.
@@ -136,7 +144,7 @@ try {
       break;
     }
     progress(`step: ${n} concurrent calls...`);
-    const r = await runStep(n, node);
+    const r = await runStep(n, node, pool, deepgram.stats);
     results.push(r);
     progress(
       `  sent by node: late ${r.nodeFrames.late}, jitter p99 ${fmtMs(summarize(r.nodeFrames.jitter).p99)} ms; ` +
@@ -227,9 +235,14 @@ async function startNode(nodeEnv: NodeEnv): Promise<NodeHandle> {
   }
 }
 
-async function runStep(n: number, node: NodeHandle): Promise<StepResult> {
-  arrivals.clear();
+async function runStep(
+  n: number,
+  node: NodeHandle,
+  pool: CallerPool,
+  stt: SimDeepgramStats,
+): Promise<StepResult> {
   await node.sends();
+  const sttBefore = { ...stt };
   const before = await node.stats();
   let rssPeak = before.rss;
   const sampler = setInterval(() => {
@@ -237,61 +250,43 @@ async function runStep(n: number, node: NodeHandle): Promise<StepResult> {
       rssPeak = Math.max(rssPeak, s.rss);
     });
   }, 250);
-  const loop = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
-  loop.enable();
   const t0 = performance.now();
   const run = Date.now().toString(36);
-  const durations: number[] = [];
-  const calls = await Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      await new Promise((r) => setTimeout(r, (i * rampMs) / n));
-      const placedAt = performance.now();
-      const call = placeSimCall({
-        voiceUrl: node.voiceUrl,
-        accountSid: ACCOUNT_SID,
-        authToken: AUTH_TOKEN,
-        from: `+1415555${String(2000 + (i % 8000)).slice(-4)}`,
-        to: '+14155550100',
-        callSid: `CA${run}${String(i).padStart(5, '0')}`,
-        script: SCRIPT,
-        logger: platform.logger,
-        stepTimeoutMs: 30_000,
-      });
-      void call.done.then(
-        () => durations.push(performance.now() - placedAt),
-        () => durations.push(performance.now() - placedAt),
-      );
-      return call;
-    }),
-  );
-  const deadline = setTimeout(() => {
-    for (const c of calls) c.hangUp();
-  }, 60_000);
-  const outcomes = await Promise.allSettled(calls.map((c) => c.done));
-  clearTimeout(deadline);
+  const placed = Array.from({ length: n }, (_, i) => ({
+    callSid: `CA${run}${String(i).padStart(5, '0')}`,
+    from: `+1415555${String(2000 + (i % 8000)).slice(-4)}`,
+    startAtMs: (i * rampMs) / n,
+  }));
+  const out = await pool.run({
+    voiceUrl: node.voiceUrl,
+    accountSid: ACCOUNT_SID,
+    authToken: AUTH_TOKEN,
+    script: SCRIPT,
+    calls: placed,
+    stepTimeoutMs: 30_000,
+    deadlineMs: 60_000,
+  });
   const wallMs = performance.now() - t0;
-  loop.disable();
+  const sttMessages = stt.audioMessages - sttBefore.audioMessages;
+  const sttBytes = stt.audioBytes - sttBefore.audioBytes;
   clearInterval(sampler);
   const after = await node.stats();
   rssPeak = Math.max(rssPeak, after.rss);
 
   const frames: FrameStats = { frames: 0, stretches: 0, late: 0, maxGapMs: 0, lateAt: [], jitter: [] };
   let failed = 0;
-  outcomes.forEach((o, i) => {
-    const call = calls[i];
-    if (!call) return;
-    const replied = call.timeline.said[0]?.latencyMs !== undefined;
-    if (o.status === 'rejected' || !replied) {
+  for (const call of out.calls) {
+    if (call.error !== undefined || !call.replied) {
       failed++;
-      if (o.status === 'rejected') progress(`  call failed: ${(o.reason as Error).message}`);
+      if (call.error !== undefined) progress(`  call failed: ${call.error}`);
     }
-    analyseCall(arrivals.get(call.callSid) ?? [], LEAD_MS, frames);
-  });
+    analyseCall(out.arrivals.get(call.callSid) ?? [], LEAD_MS, frames);
+  }
   // Let each call workflow see the stream stop and close, so steps do not overlap.
   let giveUp: NodeJS.Timeout | undefined;
   await Promise.race([
     Promise.allSettled(
-      calls.map((c) => platform.client.workflow.getHandle(callWorkflowId(c.callSid)).result()),
+      placed.map((c) => platform.client.workflow.getHandle(callWorkflowId(c.callSid)).result()),
     ),
     new Promise((r) => {
       giveUp = setTimeout(r, 15_000);
@@ -307,13 +302,20 @@ async function runStep(n: number, node: NodeHandle): Promise<StepResult> {
     frames,
     nodeFrames,
     wallMs,
-    callSeconds: durations.reduce((s, d) => s + d, 0) / 1000,
+    callSeconds: out.calls.reduce((sum, c) => sum + c.durationMs, 0) / 1000,
     cpuMs: (after.cpuUs - before.cpuUs) / 1000,
     rssBeforeMb: before.rss / 2 ** 20,
     rssPeakMb: rssPeak / 2 ** 20,
-    loopP99: Math.max(0, loop.percentile(99) / 1e6 - LOOP_SAMPLE_MS),
+    loopP99: out.loopP99Ms,
+    sttMessages,
+    sttBytes,
     good: failed === 0 && nodeFrames.late === 0 && jitterP99 <= TARGET_JITTER_P99_MS,
   };
+}
+
+/** One core is 1000 ms of CPU per second: the calls it holds at this step's CPU per call-second. */
+function callsPerCore(r: StepResult): number {
+  return Math.floor(1000 / (r.cpuMs / r.callSeconds));
 }
 
 function report(): void {
@@ -324,9 +326,9 @@ function report(): void {
       `speaking) and outbound jitter p99 <= ${TARGET_JITTER_P99_MS} ms`,
   );
   console.log(
-    `  node under test: its own process (child). Load generator (simulated callers + simulated vendors) and Temporal ` +
-      `worker: this process; Temporal dev server and Postgres: the same machine. ${cores} cores: the load generator ` +
-      'COMPETES with the node for CPU. Frame times are taken twice: in the node as each agent frame is handed to its ' +
+    `  node under test: its own process (child). Simulated callers: ${callerProcs} more processes. Simulated vendors ` +
+      `and Temporal worker: the bench process; Temporal dev server and Postgres: the same machine. ${cores} cores: ` +
+      'the load generator COMPETES with the node for CPU. Frame times are taken twice: in the node as each agent frame is handed to its ' +
       "socket (the verdict: the node's own pacing) and at the callers as they arrive, where the load generator's " +
       'event-loop lag (column "caller lag p99") adds gaps the node did not make.',
   );
@@ -342,10 +344,12 @@ function report(): void {
       'late (caller)',
       'jitter p99 (caller)',
       'node CPU ms/call-s',
+      'STT msgs/call-s',
       'node CPU %',
       'RSS base MB',
       'RSS/call KB',
       'caller lag p99',
+      'calls/core (extrapolated)',
       'ok',
     ],
   ];
@@ -362,10 +366,12 @@ function report(): void {
       String(r.frames.late),
       fmtMs(summarize(r.frames.jitter).p99),
       fmtMs(r.cpuMs / r.callSeconds, 2),
+      fmtMs(r.sttMessages / r.callSeconds, 1),
       fmtMs((100 * r.cpuMs) / r.wallMs, 0),
       fmtMs(r.rssBeforeMb, 0),
       fmtMs(((r.rssPeakMb - r.rssBeforeMb) * 1024) / r.calls, 0),
       fmtMs(r.loopP99),
+      String(callsPerCore(r)),
       r.good ? 'yes' : 'NO',
     ]);
   }
@@ -375,10 +381,24 @@ function report(): void {
       `${LEAD_MS} ms pacing-lead burst of each stretch of speech. node CPU: process.cpuUsage of the node over the ` +
       'step / summed call durations. RSS/call: (peak RSS during the step - RSS before it) / calls (GC makes it noisy).',
   );
+  const last = results.at(-1);
+  const perCore = last ? callsPerCore(last) : 0;
   console.log(
-    `  largest good step: ${best ? best.calls : 'none'} calls (target >= ${TARGET_CALLS} on one core: ` +
+    `  MEASURED: largest good step: ${best ? best.calls : 'none'} calls (target >= ${TARGET_CALLS} on one core: ` +
       `${best && best.calls >= TARGET_CALLS ? 'met' : 'not shown by this run'})`,
   );
+  if (last) {
+    const cause =
+      last.good || (100 * last.cpuMs) / last.wallMs >= NODE_SATURATED_PCT
+        ? ''
+        : `; the ${last.calls}-call step missed while the node used only ` +
+          `${fmtMs((100 * last.cpuMs) / last.wallMs, 0)}% of one core: the machine (load generator, Temporal, ` +
+          'Postgres) saturated, not the node';
+    console.log(
+      `  EXTRAPOLATED: node CPU ${fmtMs(last.cpuMs / last.callSeconds, 2)} ms per call-second at ${last.calls} calls, ` +
+        `so one core would carry about ${perCore} calls${cause}`,
+    );
+  }
   for (const note of notes) console.log(`  note: ${note}`);
   console.log(
     `  set-up (s): ${JSON.stringify(platform.setup)}; total ${((performance.now() - started) / 1000).toFixed(0)} s`,
@@ -392,6 +412,9 @@ function report(): void {
       late_gap_ms: LATE_GAP_MS,
       target_jitter_p99_ms: TARGET_JITTER_P99_MS,
       node_cpu_ms_per_call_s: best ? round1(best.cpuMs / best.callSeconds) : null,
+      caller_procs: callerProcs,
+      calls_per_core_extrapolated: perCore,
+      calls_per_core_at_calls: last?.calls ?? null,
       node_rss_kb_per_call: best ? round1(((best.rssPeakMb - best.rssBeforeMb) * 1024) / best.calls) : null,
       steps: results.map((r) => ({
         calls: r.calls,
@@ -405,6 +428,9 @@ function report(): void {
         caller_jitter_p99_ms: round1(summarize(r.frames.jitter).p99),
         node_cpu_ms_per_call_s: round1(r.cpuMs / r.callSeconds),
         node_cpu_pct: round1((100 * r.cpuMs) / r.wallMs),
+        stt_messages_per_call_s: round1(r.sttMessages / r.callSeconds),
+        stt_bytes_per_message: round1(r.sttBytes / Math.max(1, r.sttMessages)),
+        calls_per_core_extrapolated: callsPerCore(r),
         node_rss_mb: round1(r.rssPeakMb),
         node_rss_kb_per_call: round1(((r.rssPeakMb - r.rssBeforeMb) * 1024) / r.calls),
         caller_loop_lag_p99_ms: round1(r.loopP99),

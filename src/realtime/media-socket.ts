@@ -66,6 +66,8 @@ class MediaConnection {
   private readonly earlyAudio: Uint8Array[] = [];
   private earlyAudioBytes = 0;
   private idle?: NodeJS.Timeout;
+  private lastFrameAt = 0;
+  private readonly idleTimeoutMs: number;
   private log: Logger;
 
   constructor(
@@ -73,6 +75,7 @@ class MediaConnection {
     private readonly deps: MediaSocketDeps,
   ) {
     this.log = deps.logger;
+    this.idleTimeoutMs = deps.idleTimeoutMs ?? 15_000;
   }
 
   attach(): void {
@@ -197,18 +200,25 @@ class MediaConnection {
     void this.end(`refused: ${reason}`);
   }
 
-  /** Called for every frame (50 a second per call): re-arm one timer, never allocate a new one. */
+  /**
+   * Called for every frame (50 a second per call), so it only notes the time; the idle timer is
+   * armed once and, when it fires, re-arms itself for whatever is left of the window.
+   */
   private touch(): void {
-    if (this.idle) {
-      this.idle.refresh();
+    this.lastFrameAt = performance.now();
+    this.idle ??= setTimeout(this.checkIdle, this.idleTimeoutMs);
+  }
+
+  private readonly checkIdle = (): void => {
+    const quietMs = performance.now() - this.lastFrameAt;
+    if (quietMs < this.idleTimeoutMs) {
+      this.idle = setTimeout(this.checkIdle, this.idleTimeoutMs - quietMs);
       return;
     }
-    this.idle = setTimeout(() => {
-      this.log.warn('media stream idle; closing it');
-      this.socket.terminate();
-      void this.end('idle timeout');
-    }, this.deps.idleTimeoutMs ?? 15_000);
-  }
+    this.log.warn('media stream idle; closing it');
+    this.socket.terminate();
+    void this.end('idle timeout');
+  };
 
   private async signal(name: string, send: (handle: WorkflowHandle) => Promise<void>): Promise<void> {
     try {

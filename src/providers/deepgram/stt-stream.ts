@@ -76,10 +76,15 @@ export class DeepgramLiveStream implements SttStream {
     });
   }
 
+  /** Runs for every audio message: no closure per call, unlike the rarer control messages. */
   sendAudio(mulaw: Uint8Array): void {
     if (this.state !== 'open') return;
     this.audioSinceTick = true;
-    this.trySend(() => this.sock.sendMedia(mulaw));
+    try {
+      this.sock.sendMedia(mulaw);
+    } catch (error) {
+      this.logger.debug({ err: error }, 'deepgram send skipped: socket not open');
+    }
   }
 
   finalize(): void {

@@ -4,20 +4,19 @@
  * caller heard" would drift from reality. So we stay at most `leadMs` ahead of playback and
  * keep, per utterance, when each sent frame should play.
  */
-import { buildClearFrame, buildMarkFrame, buildMediaFrame } from './protocol.ts';
+import { nodePacingClock, type PacerClock } from './pacing-clock.ts';
+import { buildClearFrame, buildMarkFrame, mediaFrameEncoder } from './protocol.ts';
+
+export type { PacerClock } from './pacing-clock.ts';
 
 const FRAME_BYTES = 160;
 const FRAME_MS = 20;
 const MULAW_SILENCE = 0xff;
 /** Utterance records kept for `bytesPlayedEstimate` after they finish. */
 const MAX_RECORDS = 64;
+const EMPTY = new Uint8Array(0);
 
-export interface PacerClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
+/** A timer per call: kept for callers that want one; the default is the node's shared clock. */
 export const systemClock: PacerClock = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -30,6 +29,7 @@ export interface OutboundAudioOptions {
   send: (frameJson: string) => void;
   /** How far ahead of real-time playback we may run; 200–400 ms keeps `clear` tight. */
   leadMs?: number;
+  /** Defaults to the node-wide 20 ms pacing clock shared by every call (pacing-clock.ts). */
   clock?: PacerClock;
 }
 
@@ -58,8 +58,9 @@ export interface OutboundAudio {
   close(): void;
 }
 
+/** Audio frames are queued as finished JSON: encoded once, when the audio arrives. */
 type QueueItem =
-  | { kind: 'audio'; utteranceId: string; frame: Uint8Array; realBytes: number }
+  | { kind: 'audio'; utteranceId: string; json: string; realBytes: number }
   | { kind: 'mark'; utteranceId: string };
 
 /** A stretch of back-to-back frames: it plays from `startAt` at 8 bytes per ms. */
@@ -79,8 +80,17 @@ interface UtteranceRecord {
 }
 
 export function createOutboundAudio(options: OutboundAudioOptions): OutboundAudio {
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? nodePacingClock();
+  const encodeMedia = mediaFrameEncoder(options.streamSid);
   const leadMs = options.leadMs ?? 300;
+  /**
+   * On a wake-up from a grid clock (PacerClock.gridMs) a frame may leave up to one tick ahead of
+   * the lead, so it goes out on the tick before it is due rather than the tick after; the check
+   * uses the tick's grid time, not the (slightly late, jittery) time the timer actually ran.
+   * Audio that arrives sends only up to `leadMs`, so a burst never runs further ahead.
+   */
+  const gridMs = clock.gridMs ?? 0;
+  const pumpOnWake = () => pump(leadMs + gridMs, gridMs);
   const queue: QueueItem[] = [];
   const records = new Map<string, UtteranceRecord>();
   let playheadEndAt = 0;
@@ -91,7 +101,7 @@ export function createOutboundAudio(options: OutboundAudioOptions): OutboundAudi
     let r = records.get(utteranceId);
     if (!r) {
       r = {
-        pending: new Uint8Array(0),
+        pending: EMPTY,
         sentBytes: 0,
         segments: [],
         ended: false,
@@ -114,7 +124,7 @@ export function createOutboundAudio(options: OutboundAudioOptions): OutboundAudi
   function sendFrame(item: Extract<QueueItem, { kind: 'audio' }>, now: number): void {
     const startAt = Math.max(now, playheadEndAt);
     playheadEndAt = startAt + FRAME_MS;
-    options.send(buildMediaFrame(options.streamSid, item.frame));
+    options.send(item.json);
     const r = record(item.utteranceId);
     r.sentBytes += item.realBytes;
     const last = r.segments.at(-1);
@@ -124,10 +134,11 @@ export function createOutboundAudio(options: OutboundAudioOptions): OutboundAudi
     } else r.segments.push({ startAt, endAt: playheadEndAt, bytes: item.realBytes });
   }
 
-  function pump(): void {
+  function pump(limitMs: number, gridStepMs = 0): void {
     timer = undefined;
     if (closed) return;
     const now = clock.now();
+    const decideAt = gridStepMs > 0 ? Math.floor(now / gridStepMs) * gridStepMs : now;
     while (queue.length > 0) {
       const item = queue[0] as QueueItem;
       if (item.kind === 'mark') {
@@ -135,19 +146,19 @@ export function createOutboundAudio(options: OutboundAudioOptions): OutboundAudi
         options.send(buildMarkFrame(options.streamSid, item.utteranceId));
         continue;
       }
-      if (Math.max(now, playheadEndAt) + FRAME_MS - now > leadMs) break;
+      if (Math.max(decideAt, playheadEndAt) + FRAME_MS - decideAt > limitMs) break;
       queue.shift();
       sendFrame(item, now);
     }
     if (queue.length > 0) {
       // Wake when playback has drained enough for one more frame to fit inside the lead.
-      const waitMs = Math.max(1, playheadEndAt + FRAME_MS - leadMs - now);
-      timer = clock.setTimeout(pump, waitMs);
+      const waitMs = Math.max(1, playheadEndAt + FRAME_MS - leadMs - gridMs - now);
+      timer = clock.setTimeout(pumpOnWake, waitMs);
     }
   }
 
   function schedule(): void {
-    if (timer === undefined && !closed) pump();
+    if (timer === undefined && !closed) pump(leadMs);
   }
 
   function pushFrame(utteranceId: string, bytes: Uint8Array): void {
@@ -157,20 +168,28 @@ export function createOutboundAudio(options: OutboundAudioOptions): OutboundAudi
       frame = new Uint8Array(FRAME_BYTES).fill(MULAW_SILENCE);
       frame.set(bytes);
     }
-    queue.push({ kind: 'audio', utteranceId, frame, realBytes: bytes.length });
+    queue.push({ kind: 'audio', utteranceId, json: encodeMedia(frame), realBytes: bytes.length });
   }
 
+  /** Cuts whole frames straight out of the chunk (no copies); only a partial tail is kept. */
   function enqueue(utteranceId: string, mulaw: Uint8Array): void {
     const r = record(utteranceId);
     if (r.ended || r.cut || closed) return;
-    const joined = new Uint8Array(r.pending.length + mulaw.length);
-    joined.set(r.pending);
-    joined.set(mulaw, r.pending.length);
     let offset = 0;
-    for (; offset + FRAME_BYTES <= joined.length; offset += FRAME_BYTES) {
-      pushFrame(utteranceId, joined.slice(offset, offset + FRAME_BYTES));
+    if (r.pending.length > 0) {
+      offset = Math.min(FRAME_BYTES - r.pending.length, mulaw.length);
+      const joined = new Uint8Array(r.pending.length + offset);
+      joined.set(r.pending);
+      joined.set(mulaw.subarray(0, offset), r.pending.length);
+      r.pending = joined;
+      if (joined.length < FRAME_BYTES) return;
+      pushFrame(utteranceId, joined);
+      r.pending = EMPTY;
     }
-    r.pending = joined.slice(offset);
+    for (; offset + FRAME_BYTES <= mulaw.length; offset += FRAME_BYTES) {
+      pushFrame(utteranceId, mulaw.subarray(offset, offset + FRAME_BYTES));
+    }
+    if (offset < mulaw.length) r.pending = mulaw.slice(offset);
     schedule();
   }
 
@@ -178,7 +197,7 @@ export function createOutboundAudio(options: OutboundAudioOptions): OutboundAudi
     const r = record(utteranceId);
     if (r.ended || r.cut || closed) return;
     if (r.pending.length > 0) pushFrame(utteranceId, r.pending);
-    r.pending = new Uint8Array(0);
+    r.pending = EMPTY;
     r.ended = true;
     r.markPending = true;
     queue.push({ kind: 'mark', utteranceId });
@@ -211,7 +230,7 @@ export function createOutboundAudio(options: OutboundAudioOptions): OutboundAudi
       if (r.cut || (unsent === 0 && !unconfirmed)) continue;
       r.cut = true;
       r.markPending = false;
-      r.pending = new Uint8Array(0);
+      r.pending = EMPTY;
       cut.push({
         utteranceId,
         sentBytes: r.sentBytes,
@@ -244,7 +263,9 @@ export function createOutboundAudio(options: OutboundAudioOptions): OutboundAudi
     },
     bytesSent: (id) => records.get(id)?.sentBytes ?? 0,
     get busy() {
-      return queue.length > 0 || [...records.values()].some((r) => r.markPending || (!r.ended && !r.cut));
+      if (queue.length > 0) return true;
+      for (const r of records.values()) if (r.markPending || (!r.ended && !r.cut)) return true;
+      return false;
     },
     close: () => {
       closed = true;

@@ -6,12 +6,18 @@
  */
 import type { Logger } from '../../logger.ts';
 import type { SpeechToText, SttEvent, SttOptions, SttStream } from '../../providers/ports.ts';
+import { createSttChunker } from '../media/stt-chunker.ts';
 import { MULAW_BYTES_PER_MS } from './heard-text.ts';
 import type { SessionClock } from './types.ts';
 
 const PENDING_AUDIO_MAX_MS = 1000;
 /** One reopen per call: a vendor that drops twice is unlikely to hold a third stream. */
 const MAX_REOPENS = 1;
+/**
+ * Quiet audio after the end of speech that still goes to STT frame by frame: endpointing and
+ * utterance-end are timed on it (see stt-chunker.ts), plus a margin for the vendor's own slack.
+ */
+const PROMPT_TAIL_MARGIN_MS = 250;
 
 export interface SttLinkOptions {
   stt: SpeechToText;
@@ -21,6 +27,8 @@ export interface SttLinkOptions {
   onEvent(event: SttEvent): void;
   /** The stream is gone and could not be replaced. */
   onFatal(error: unknown): void;
+  /** Most quiet audio sent to STT in one message (stt-chunker.ts); 20 sends every frame alone. */
+  quietChunkMs?: number;
 }
 
 export interface SttLink {
@@ -42,6 +50,11 @@ export function createSttLink(o: SttLinkOptions): SttLink {
   let audioOriginAt: number | undefined;
   let pending: { bytes: Uint8Array; at: number }[] = [];
   let pendingBytes = 0;
+  const chunker = createSttChunker({
+    send: (chunk) => stream?.sendAudio(chunk),
+    promptTailMs: Math.max(o.options.endpointingMs, o.options.utteranceEndMs) + PROMPT_TAIL_MARGIN_MS,
+    quietChunkMs: o.quietChunkMs,
+  });
 
   function buffer(mulaw: Uint8Array): void {
     pending.push({ bytes: mulaw, at: o.clock.now() });
@@ -62,7 +75,8 @@ export function createSttLink(o: SttLinkOptions): SttLink {
     }
     stream = next;
     audioOriginAt = pending[0]?.at;
-    for (const p of pending) next.sendAudio(p.bytes);
+    // What piled up while no stream was open goes out as one message.
+    if (pending.length > 0) next.sendAudio(joinAudio(pending, pendingBytes));
     pending = [];
     pendingBytes = 0;
   }
@@ -74,6 +88,9 @@ export function createSttLink(o: SttLinkOptions): SttLink {
     }
     // Any close we did not ask for is a drop, error or not: the stream is gone either way.
     stream = undefined;
+    // Audio held for batching never reached the dropped stream: the next one gets it.
+    const held = chunker.take();
+    if (held) buffer(held);
     audioOriginAt = undefined;
     o.logger.warn({ code: event.code, reason: event.reason, err: event.error }, 'stt stream dropped');
     o.onEvent(event);
@@ -93,9 +110,12 @@ export function createSttLink(o: SttLinkOptions): SttLink {
       if (closed) return;
       if (!stream) return buffer(mulaw);
       if (audioOriginAt === undefined) audioOriginAt = o.clock.now();
-      stream.sendAudio(mulaw);
+      chunker.push(mulaw);
     },
-    finalize: () => stream?.finalize(),
+    finalize: () => {
+      chunker.flush();
+      stream?.finalize();
+    },
     get audioOriginAt() {
       return audioOriginAt;
     },
@@ -104,6 +124,7 @@ export function createSttLink(o: SttLinkOptions): SttLink {
     },
     async close() {
       if (closed) return;
+      chunker.flush();
       closed = true;
       pending = [];
       const current = stream;
@@ -111,4 +132,15 @@ export function createSttLink(o: SttLinkOptions): SttLink {
       await current?.close().catch((error: unknown) => o.logger.warn({ err: error }, 'stt close failed'));
     },
   };
+}
+
+function joinAudio(parts: { bytes: Uint8Array }[], totalBytes: number): Uint8Array {
+  if (parts.length === 1) return (parts[0] as { bytes: Uint8Array }).bytes;
+  const out = new Uint8Array(totalBytes);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p.bytes, offset);
+    offset += p.bytes.length;
+  }
+  return out;
 }

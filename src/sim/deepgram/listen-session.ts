@@ -68,6 +68,7 @@ export class SimListenSession {
 
   private onAudio(data: Buffer): void {
     this.c.stats.audioBytes += data.length;
+    this.c.stats.audioMessages++;
     this.hash.update(data);
     this.framesReceived++;
     const limit = this.c.faults.dropAfterFrames;

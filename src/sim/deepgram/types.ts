@@ -23,6 +23,8 @@ export interface SimDeepgramStats {
   listenActive: number;
   listenRejected: number;
   audioBytes: number;
+  /** Binary audio messages received: how finely the client chunks its audio. */
+  audioMessages: number;
   keepAlives: number;
   finalizes: number;
   closeStreams: number;
@@ -44,6 +46,7 @@ export function emptyStats(): SimDeepgramStats {
     listenActive: 0,
     listenRejected: 0,
     audioBytes: 0,
+    audioMessages: 0,
     keepAlives: 0,
     finalizes: 0,
     closeStreams: 0,
