@@ -33,6 +33,11 @@ export interface RecordedTtsRequest {
   completed: boolean;
   /** The client closed the connection before all audio was sent (abort, failover). */
   clientClosedEarly: boolean;
+  /**
+   * The first-byte delay as actually injected (performance.now: from the start of the wait to the
+   * first audio written), so a benchmark subtracts what was waited rather than what was asked.
+   */
+  firstByteDelayActualMs?: number;
 }
 
 export interface ElevenLabsSimOptions {
@@ -187,10 +192,12 @@ async function streamAudio(
   res.writeHead(200, { 'content-type': 'audio/basic', 'x-simulated': 'true' });
   res.flushHeaders();
   const limit = Math.min(audio.length, plan.stallAfterBytes ?? plan.closeAfterBytes ?? audio.length);
+  const waitedFrom = performance.now();
   await sleep(plan.firstByteDelayMs, closed);
   while (record.bytesSent < limit && !res.destroyed) {
     const end = Math.min(limit, record.bytesSent + plan.chunkBytes);
     res.write(audio.subarray(record.bytesSent, end));
+    if (record.bytesSent === 0) record.firstByteDelayActualMs = performance.now() - waitedFrom;
     record.bytesSent = end;
     if (record.bytesSent < limit) await sleep(plan.interChunkDelayMs, closed);
   }
