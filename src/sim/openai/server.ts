@@ -54,6 +54,8 @@ export interface RecordedChatRequest {
   headers: Record<string, string | string[] | undefined>;
   body: SimChatBody;
   receivedAtMs: number;
+  /** The client's TCP port: the same port on two requests means a kept-alive connection. */
+  remotePort: number | undefined;
   /** The whole reply (through `[DONE]`) was written. */
   completed: boolean;
   /** The client closed the connection before the reply was complete (abort, timeout). */
@@ -251,6 +253,7 @@ function recordRequest(
     headers: { ...request.headers },
     body,
     receivedAtMs: Date.now(),
+    remotePort: request.socket.remotePort,
     completed: false,
     clientClosedEarly: false,
   };

@@ -122,4 +122,29 @@ describe("call session: the caller's turn record", () => {
     await h.session.stop('test');
     expect(h.turns.find((t) => t.role === 'user')).toMatchObject({ heardText: 'Goodbye then' });
   });
+
+  it('starts speech on the first long clause while the model is still writing that sentence', async () => {
+    const h = createHarness();
+    await startAndGreet(h);
+    const rest = deferred();
+    h.llm.scripts.push([
+      text('Sure, let me check that for you, '),
+      { wait: rest.promise },
+      text('it takes a moment.'),
+      done(),
+    ]);
+    h.stt.say('Can I book for Monday');
+    await flush();
+    expect(h.session.state).toBe('speaking');
+    expect(h.tts.texts.at(-1)).toBe('Sure, let me check that for you,');
+    rest.resolve();
+    await flush();
+    expect(h.tts.texts.slice(1)).toEqual(['Sure, let me check that for you,', 'it takes a moment.']);
+    await h.playAll(3000);
+    expect(h.assistantTurns().at(-1)).toMatchObject({
+      generatedText: 'Sure, let me check that for you, it takes a moment.',
+      interrupted: false,
+    });
+    await h.session.stop('test');
+  });
 });
