@@ -6,13 +6,14 @@
  * connects to the parent's Temporal server and bench database and points its adapters at the
  * parent's simulators (all via SB_TURN_* env).
  *
- * IPC: sends {type:'ready', voiceUrl}; answers {type:'take', id} with the sessions probed since
- * the last take, and {type:'stats', id} with this process's CPU time (user+system, µs). Exits on
- * {type:'stop'}, SIGTERM, or when the parent goes away.
+ * IPC (bench/lib/child-node.ts): sends {type:'ready', voiceUrl}; answers {type:'take', id} with
+ * the sessions probed since the last take, and {type:'stats', id} with this process's CPU time
+ * (user+system, µs). Exits on {type:'stop'}, SIGTERM, or when the parent goes away.
  */
 import { Client, Connection } from '@temporalio/client';
 import { createPrisma } from '../../src/db/client.ts';
 import type { VoiceEndpoints } from '../../src/platform/vendors.ts';
+import { serveParent } from './child-node.ts';
 import { Cleanup } from './cleanup.ts';
 import { benchLogger } from './platform.ts';
 import { buildRealtimeNode } from './realtime-node.ts';
@@ -27,15 +28,10 @@ export interface TurnNodeEnv {
   SB_TURN_ENDPOINTS: string;
 }
 
-export type TurnNodeMessage =
-  | { type: 'ready'; voiceUrl: string }
+/** What the node answers: its probe's sessions since the last take, or its CPU time (µs). */
+export type TurnNodeAnswer =
   | { type: 'take'; id: number; sessions: SessionProbe[] }
-  | { type: 'stats'; id: number; cpuUs: number }
-  | { type: 'error'; message: string };
-export type TurnParentMessage =
-  | { type: 'take'; id: number }
-  | { type: 'stats'; id: number }
-  | { type: 'stop' };
+  | { type: 'stats'; id: number; cpuUs: number };
 
 function env(name: keyof TurnNodeEnv): string {
   const value = process.env[name];
@@ -43,26 +39,16 @@ function env(name: keyof TurnNodeEnv): string {
   return value;
 }
 
-const send = (m: TurnNodeMessage) => process.send?.(m);
 const logger = benchLogger();
 const cleanup = new Cleanup();
 const probe = createTurnProbe();
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  void cleanup.run().finally(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-process.on('disconnect', stop);
-process.on('message', (m: TurnParentMessage) => {
-  if (m.type === 'stop') stop();
-  else if (m.type === 'take') send({ type: 'take', id: m.id, sessions: probe.take() });
-  else if (m.type === 'stats') {
+const send = serveParent(cleanup, (question): TurnNodeAnswer | undefined => {
+  if (question.type === 'take') return { type: 'take', id: question.id, sessions: probe.take() };
+  if (question.type === 'stats') {
     const cpu = process.cpuUsage();
-    send({ type: 'stats', id: m.id, cpuUs: cpu.user + cpu.system });
+    return { type: 'stats', id: question.id, cpuUs: cpu.user + cpu.system };
   }
+  return undefined;
 });
 
 try {
