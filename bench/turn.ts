@@ -249,17 +249,25 @@ async function runLevel(
       progress(`  call failed: ${(o.reason as Error).message}`);
     }
   }
-  // Let each call workflow see the stream stop and close, so levels do not overlap.
+  // Let each call workflow see the stream stop and close, so levels do not overlap. Waits that
+  // lose the race are aborted: a result() still long-polling when the connection closes at the
+  // end would throw from its retry timer.
   let giveUp: NodeJS.Timeout | undefined;
+  const stopWaiting = new AbortController();
   await Promise.race([
     Promise.allSettled(
-      calls.map((c) => platform.client.workflow.getHandle(callWorkflowId(c.callSid)).result()),
+      calls.map((c) =>
+        platform.client.connection.withAbortSignal(stopWaiting.signal, () =>
+          platform.client.workflow.getHandle(callWorkflowId(c.callSid)).result(),
+        ),
+      ),
     ),
     new Promise((r) => {
       giveUp = setTimeout(r, 15_000);
     }),
   ]);
   clearTimeout(giveUp);
+  stopWaiting.abort();
   const cpuAfter = await node.cpuUs();
   const sessions = await node.take();
   const figures = analyseTurns(
