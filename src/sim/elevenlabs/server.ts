@@ -28,6 +28,8 @@ export interface RecordedTtsRequest {
   query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
   body: Record<string, unknown>;
+  /** The client's TCP port: the same port on two requests means a kept-alive connection. */
+  remotePort: number | undefined;
   text: string;
   bytesSent: number;
   completed: boolean;
@@ -138,6 +140,7 @@ function recordRequest(requests: RecordedTtsRequest[], request: FastifyRequest):
     query: { ...(request.query as Record<string, string>) },
     headers: { ...request.headers },
     body,
+    remotePort: request.socket.remotePort,
     text: typeof body.text === 'string' ? body.text : '',
     bytesSent: 0,
     completed: false,
