@@ -83,6 +83,7 @@ class FailoverTextToSpeech implements TextToSpeech {
       .synthesize({ ...request, signal: attempt.signal })
       [Symbol.asyncIterator]();
     let yieldedBytes = 0;
+    let ended = false;
     try {
       for (;;) {
         const deadlineMs = yieldedBytes === 0 ? this.options.firstByteTimeoutMs : this.options.stallTimeoutMs;
@@ -91,6 +92,7 @@ class FailoverTextToSpeech implements TextToSpeech {
           yieldedBytes += step.chunk.length;
           yield step.chunk;
         } else if (step.kind === 'end') {
+          ended = true;
           return { failed: false };
         } else if (step.kind === 'aborted' || callerSignal?.aborted) {
           throw this.abortedError(step);
@@ -101,9 +103,12 @@ class FailoverTextToSpeech implements TextToSpeech {
       }
     } finally {
       callerSignal?.removeEventListener('abort', onCallerAbort);
-      // Stops a stalled or abandoned primary request; harmless once it has finished.
-      attempt.abort();
-      iterator.return?.().catch(() => undefined);
+      // Stops a stalled or abandoned primary request. A finished one is left alone: the abort
+      // would only cascade through the SDK's signal listeners between this sentence and the next.
+      if (!ended) {
+        attempt.abort();
+        iterator.return?.().catch(() => undefined);
+      }
     }
   }
 

@@ -76,6 +76,26 @@ describe('TTS failover', () => {
     expect(tts.active).toBe('primary');
   });
 
+  it('leaves a finished primary request alone, and stops one whose reader stopped early', async () => {
+    const signals: AbortSignal[] = [];
+    const primary: TextToSpeech = {
+      name: 'primary',
+      async *synthesize(request) {
+        signals.push(request.signal as AbortSignal);
+        yield new Uint8Array(160);
+        yield new Uint8Array(160);
+      },
+    };
+    const fallback: TextToSpeech = { name: 'fallback', synthesize: () => (async function* () {})() };
+    const tts = createFailoverTts({ primary, fallback, firstByteTimeoutMs: 2_000, logger });
+    const { audio } = await say(tts, FIRST);
+    expect(audio.length).toBe(320);
+    // Aborting a finished request would only run the SDK's abort listeners for nothing.
+    expect(signals[0]?.aborted).toBe(false);
+    for await (const _chunk of tts.synthesize({ text: SECOND, voiceId: 'v' })) break;
+    expect(signals[1]?.aborted).toBe(true);
+  });
+
   it('re-synthesises on the fallback after a primary error and stays there (sticky)', async () => {
     const { primary, fallback, tts, switches } = await setup({ behavior: [{ status: 503 }] });
     const first = await say(tts, FIRST);

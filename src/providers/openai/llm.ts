@@ -108,7 +108,10 @@ async function* readChunks(
       watchdog.arm();
       const next = await iterator.next();
       watchdog.disarm();
-      if (next.done) break;
+      if (next.done) {
+        watchdog.complete();
+        break;
+      }
       const chunk = next.value;
       if (chunk.usage) {
         usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };

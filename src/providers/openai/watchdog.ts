@@ -7,6 +7,7 @@ export class StreamWatchdog {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private expired = false;
+  private drained = false;
   private readonly onCallerAbort = (): void => this.controller.abort(this.callerSignal?.reason);
 
   constructor(
@@ -43,10 +44,19 @@ export class StreamWatchdog {
     this.timer = undefined;
   }
 
-  /** Stops the timer and the HTTP request (harmless when it already finished). */
+  /** The response was read to its end: there is no request left to stop. */
+  complete(): void {
+    this.drained = true;
+  }
+
+  /**
+   * Stops the timer, and the HTTP request unless it was read to its end. Aborting a finished
+   * request is not free: the abort cascades through the SDK's and the HTTP client's signal
+   * listeners (a DOMException each), right when the reply's last sentence is on its way to TTS.
+   */
   dispose(): void {
     this.disarm();
     this.callerSignal?.removeEventListener('abort', this.onCallerAbort);
-    this.controller.abort();
+    if (!this.drained) this.controller.abort();
   }
 }

@@ -4,15 +4,33 @@
  * carries both what was generated and what was heard.
  */
 import { createLatencyTracker, type LatencyTracker } from './latency.ts';
-import type { ActiveTurn, SessionCore, TurnKind } from './session-core.ts';
+import { type ActiveTurn, type SessionCore, type TurnKind, track } from './session-core.ts';
 import { OFF_THE_RECORD } from './speaker.ts';
 import type { TurnRecord } from './types.ts';
 
 export function recordTurn(core: SessionCore, turn: Omit<TurnRecord, 'sequence'>): void {
   core.sequence++;
   core.stats.turns++;
+  handOver(core, { sequence: core.sequence, ...turn });
+}
+
+/**
+ * Like recordTurn, but hands the record to the sink on the next turn of the event loop. For the
+ * caller's turn, which is recorded just as the LLM request is being built: the sink's synchronous
+ * work (the database write it starts, metrics) would otherwise run between the SDK's awaits and
+ * hold the request back by a millisecond or more. The sequence is taken now, so order holds, and
+ * the hand-over is session work, so stop() waits for it.
+ */
+export function recordTurnSoon(core: SessionCore, turn: Omit<TurnRecord, 'sequence'>): void {
+  core.sequence++;
+  core.stats.turns++;
+  const record: TurnRecord = { sequence: core.sequence, ...turn };
+  track(core, new Promise<void>((resolve) => setImmediate(() => resolve(handOver(core, record)))));
+}
+
+function handOver(core: SessionCore, record: TurnRecord): void {
   try {
-    core.deps.turns.record({ sequence: core.sequence, ...turn });
+    core.deps.turns.record(record);
   } catch (error) {
     // The sink owns its storage errors; a throwing sink must not take the call down.
     core.deps.logger.warn({ err: error }, 'turn sink threw');

@@ -12,6 +12,8 @@ import { OFF_THE_RECORD } from './speaker.ts';
 import type { ToolOutcome } from './types.ts';
 
 export const MAX_LLM_ROUNDS = 4;
+/** Shortest first piece spoken at a clause boundary while the caller waits in silence. */
+export const FIRST_CLAUSE_MIN_CHARS = 20;
 
 export type AssistantOutcome =
   | { kind: 'done' }
@@ -59,11 +61,22 @@ async function streamRound(core: SessionCore, turn: ActiveTurn, group: number): 
     signal,
     ...(definitions.length > 0 ? { tools: definitions } : {}),
   });
-  const splitter = createSentenceSplitter();
+  // Nothing of this turn is playing yet: the caller hears silence until the first piece is spoken.
+  const splitter = createSentenceSplitter(
+    turn.reply.playing ? {} : { firstClauseMinChars: FIRST_CLAUSE_MIN_CHARS },
+  );
+  const sayRest = (): void => {
+    const rest = splitter.flush();
+    if (rest && !signal.aborted) turn.reply.say(rest, group);
+  };
   let text = '';
   const toolCalls: ToolCall[] = [];
   for await (const delta of abortableIterate(stream, signal)) {
-    if (delta.type === 'done') break;
+    if (delta.type === 'done') {
+      // The text is complete: its last piece goes to TTS before the finished stream is torn down.
+      sayRest();
+      break;
+    }
     turn.latency.mark('llmFirstToken');
     if (delta.type === 'tool-call') toolCalls.push(delta.call);
     else {
@@ -71,8 +84,7 @@ async function streamRound(core: SessionCore, turn: ActiveTurn, group: number): 
       for (const sentence of splitter.push(delta.text)) turn.reply.say(sentence, group);
     }
   }
-  const rest = splitter.flush();
-  if (rest && !signal.aborted) turn.reply.say(rest, group);
+  sayRest();
   return { text: text.trim(), toolCalls };
 }
 

@@ -2,7 +2,7 @@
  * What happens after the caller finished speaking: record their words, think, speak, and land
  * back in listening (or end the call, when a tool or repeated failures say so).
  */
-import { beginScriptedTurn, beginTurn, finalizeTurn, recordTurn } from './active-turn.ts';
+import { beginScriptedTurn, beginTurn, finalizeTurn, recordTurnSoon } from './active-turn.ts';
 import { runAssistantTurn } from './assistant-turn.ts';
 import { endSession, endWithLine } from './ending.ts';
 import type { LatencyTracker } from './latency.ts';
@@ -14,7 +14,7 @@ const MAX_LLM_FAILURES = 2;
 
 export async function runUserTurn(core: SessionCore, text: string, latency: LatencyTracker): Promise<void> {
   const { config } = core.deps;
-  recordTurn(core, { role: 'user', heardText: text, interrupted: false });
+  recordTurnSoon(core, { role: 'user', heardText: text, interrupted: false });
   core.conversation.addUser(text);
   core.silencePhase = 0;
   core.machine.transition('thinking');

@@ -28,11 +28,18 @@ export interface RecordedTtsRequest {
   query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
   body: Record<string, unknown>;
+  /** The client's TCP port: the same port on two requests means a kept-alive connection. */
+  remotePort: number | undefined;
   text: string;
   bytesSent: number;
   completed: boolean;
   /** The client closed the connection before all audio was sent (abort, failover). */
   clientClosedEarly: boolean;
+  /**
+   * The first-byte delay as actually injected (performance.now: from the start of the wait to the
+   * first audio written), so a benchmark subtracts what was waited rather than what was asked.
+   */
+  firstByteDelayActualMs?: number;
 }
 
 export interface ElevenLabsSimOptions {
@@ -133,6 +140,7 @@ function recordRequest(requests: RecordedTtsRequest[], request: FastifyRequest):
     query: { ...(request.query as Record<string, string>) },
     headers: { ...request.headers },
     body,
+    remotePort: request.socket.remotePort,
     text: typeof body.text === 'string' ? body.text : '',
     bytesSent: 0,
     completed: false,
@@ -187,10 +195,12 @@ async function streamAudio(
   res.writeHead(200, { 'content-type': 'audio/basic', 'x-simulated': 'true' });
   res.flushHeaders();
   const limit = Math.min(audio.length, plan.stallAfterBytes ?? plan.closeAfterBytes ?? audio.length);
+  const waitedFrom = performance.now();
   await sleep(plan.firstByteDelayMs, closed);
   while (record.bytesSent < limit && !res.destroyed) {
     const end = Math.min(limit, record.bytesSent + plan.chunkBytes);
     res.write(audio.subarray(record.bytesSent, end));
+    if (record.bytesSent === 0) record.firstByteDelayActualMs = performance.now() - waitedFrom;
     record.bytesSent = end;
     if (record.bytesSent < limit) await sleep(plan.interChunkDelayMs, closed);
   }

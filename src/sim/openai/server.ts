@@ -54,10 +54,20 @@ export interface RecordedChatRequest {
   headers: Record<string, string | string[] | undefined>;
   body: SimChatBody;
   receivedAtMs: number;
+  /** The client's TCP port: the same port on two requests means a kept-alive connection. */
+  remotePort: number | undefined;
   /** The whole reply (through `[DONE]`) was written. */
   completed: boolean;
   /** The client closed the connection before the reply was complete (abort, timeout). */
   clientClosedEarly: boolean;
+  /** The text the reply carried (streamed or not), once chosen. */
+  replyText?: string;
+  /**
+   * The first-token delay as actually injected (performance.now: from the start of the wait to the
+   * first chunk written), so a benchmark subtracts what was waited rather than what was asked:
+   * timer lateness in this simulator is not the client's overhead.
+   */
+  firstTokenDelayActualMs?: number;
 }
 
 export type OpenAiSimScript =
@@ -160,9 +170,13 @@ async function handleChat(
     interTokenDelayMs: scripted.interTokenDelayMs ?? options.interTokenDelayMs ?? 0,
   };
   if (body.stream !== true) {
+    const waitedFrom = performance.now();
     await sleep(timing.firstTokenDelayMs);
+    record.firstTokenDelayActualMs = performance.now() - waitedFrom;
     record.completed = true;
-    return completion(identity(body), resolveReply(scripted, body));
+    const resolved = resolveReply(scripted, body);
+    record.replyText = resolved.text;
+    return completion(identity(body), resolved);
   }
   reply.hijack();
   await streamReply(reply.raw, record, scripted, timing);
@@ -239,6 +253,7 @@ function recordRequest(
     headers: { ...request.headers },
     body,
     receivedAtMs: Date.now(),
+    remotePort: request.socket.remotePort,
     completed: false,
     clientClosedEarly: false,
   };
@@ -291,7 +306,9 @@ async function streamReply(
   });
   res.flushHeaders();
   const includeUsage = record.body.stream_options?.include_usage === true;
-  const chunks = streamChunks(identity(record.body), resolveReply(scripted, record.body), includeUsage);
+  const resolved = resolveReply(scripted, record.body);
+  record.replyText = resolved.text;
+  const chunks = streamChunks(identity(record.body), resolved, includeUsage);
   const failure = scripted.failure;
   for (const [i, payload] of chunks.entries()) {
     if (failure && 'dropAfterChunks' in failure && i === failure.dropAfterChunks) {
@@ -300,9 +317,11 @@ async function streamReply(
       return;
     }
     if (failure && 'stallAfterChunks' in failure && i === failure.stallAfterChunks) return;
+    const waitedFrom = performance.now();
     await sleep(i === 0 ? timing.firstTokenDelayMs : timing.interTokenDelayMs, closed);
     if (res.destroyed) return;
     res.write(`data: ${JSON.stringify(payload)}\n\n`);
+    if (i === 0) record.firstTokenDelayActualMs = performance.now() - waitedFrom;
   }
   res.end('data: [DONE]\n\n');
   record.completed = true;

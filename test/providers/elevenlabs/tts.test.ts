@@ -43,6 +43,19 @@ async function drain(stream: AsyncIterable<Uint8Array>, onChunk?: (chunk: Uint8A
 }
 
 describe('ElevenLabs TTS adapter against the simulated server', () => {
+  it('sends consecutive sentences over one kept-alive connection', async () => {
+    const { sim, tts } = await setup();
+    for (const text of ['Thanks for calling.', 'How can I help?', 'One moment.']) {
+      const { audio, error } = await drain(tts.synthesize({ text, voiceId: 'v' }));
+      expect(error).toBeUndefined();
+      expect(audio.equals(Buffer.from(speechLike(text)))).toBe(true);
+      // Sentences follow each other on a call; a short gap lets the socket return to the pool.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(sim.requests.map((r) => r.completed)).toEqual([true, true, true]);
+    expect(new Set(sim.requests.map((r) => r.remotePort)).size).toBe(1);
+  });
+
   it('streams exactly the mu-law bytes the server sent, asking for ulaw_8000', async () => {
     const { sim, tts } = await setup({ chunkBytes: 500 });
     const { chunks, audio, error } = await drain(

@@ -94,3 +94,57 @@ describe('call session: greeting and a user turn', () => {
     await h.session.stop('test');
   });
 });
+
+describe("call session: the caller's turn record", () => {
+  it('reaches the sink after the LLM request has gone out, in sequence order', async () => {
+    const h = createHarness();
+    await startAndGreet(h);
+    h.llm.scripts.push([text('Sure.'), done()]);
+    const before = h.turns.length;
+    h.stt.say('I would like an appointment');
+    // Promise chains only, no new turn of the event loop: the request is out, the record is not.
+    for (let i = 0; i < 50; i++) await Promise.resolve();
+    expect(h.llm.requests).toHaveLength(1);
+    expect(h.turns).toHaveLength(before);
+    await flush();
+    const user = h.turns.find((t) => t.role === 'user');
+    expect(user).toMatchObject({ heardText: 'I would like an appointment', sequence: 2 });
+    await h.playAll(2000);
+    expect(h.assistantTurns().at(-1)).toMatchObject({ sequence: 3, heardText: 'Sure.' });
+    await h.session.stop('test');
+  });
+
+  it('is still delivered when the call stops before the next turn of the event loop', async () => {
+    const h = createHarness();
+    await startAndGreet(h);
+    h.llm.scripts.push([text('Sure.'), done()]);
+    h.stt.say('Goodbye then');
+    await h.session.stop('test');
+    expect(h.turns.find((t) => t.role === 'user')).toMatchObject({ heardText: 'Goodbye then' });
+  });
+
+  it('starts speech on the first long clause while the model is still writing that sentence', async () => {
+    const h = createHarness();
+    await startAndGreet(h);
+    const rest = deferred();
+    h.llm.scripts.push([
+      text('Sure, let me check that for you, '),
+      { wait: rest.promise },
+      text('it takes a moment.'),
+      done(),
+    ]);
+    h.stt.say('Can I book for Monday');
+    await flush();
+    expect(h.session.state).toBe('speaking');
+    expect(h.tts.texts.at(-1)).toBe('Sure, let me check that for you,');
+    rest.resolve();
+    await flush();
+    expect(h.tts.texts.slice(1)).toEqual(['Sure, let me check that for you,', 'it takes a moment.']);
+    await h.playAll(3000);
+    expect(h.assistantTurns().at(-1)).toMatchObject({
+      generatedText: 'Sure, let me check that for you, it takes a moment.',
+      interrupted: false,
+    });
+    await h.session.stop('test');
+  });
+});

@@ -41,8 +41,13 @@ export function deferred<T = void>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-/** Lets pending promise chains (async generators, awaits) run to their next real wait. */
+/**
+ * Lets pending promise chains (async generators, awaits) run to their next real wait, and work
+ * the session hands to the next turn of the event loop (the caller's turn record) run too.
+ */
 export async function flush(rounds = 200): Promise<void> {
+  for (let i = 0; i < rounds; i++) await Promise.resolve();
+  await new Promise<void>((resolve) => setImmediate(resolve));
   for (let i = 0; i < rounds; i++) await Promise.resolve();
 }
 

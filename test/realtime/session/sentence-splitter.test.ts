@@ -70,4 +70,26 @@ describe('sentence splitter', () => {
     expect(splitStreamed('First line\n\nSecond line')).toEqual(['First line', 'Second line']);
     expect(createSentenceSplitter().flush()).toBeUndefined();
   });
+
+  it('with firstClauseMinChars, ends the first piece at its first long-enough clause, then follows the usual rules', () => {
+    const s = createSentenceSplitter({ firstClauseMinChars: 20 });
+    const out: string[] = [];
+    for (const ch of 'Sure, let me check that for you, one moment, please. Then, we can book it, okay. Bye')
+      out.push(...s.push(ch));
+    out.push(s.flush() ?? '');
+    expect(out).toEqual([
+      // "Sure," is too short to stand alone; the first clause of 20+ characters goes at once.
+      'Sure, let me check that for you,',
+      'one moment, please.',
+      'Then, we can book it, okay.',
+      'Bye',
+    ]);
+  });
+
+  it('with firstClauseMinChars, still never splits a number or a short head', () => {
+    const s = createSentenceSplitter({ firstClauseMinChars: 20 });
+    expect(s.push('Yes, that is 1,000 dollars')).toEqual([]);
+    expect(s.push(' in total')).toEqual([]);
+    expect(s.flush()).toBe('Yes, that is 1,000 dollars in total');
+  });
 });

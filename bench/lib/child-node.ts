@@ -1,0 +1,97 @@
+/**
+ * A realtime node under test in a process of its own, both sides of the IPC: the parent forks it
+ * and asks it questions by id; the child answers them and stops on request, on SIGTERM or when
+ * the parent goes away. Written for bench:turn; bench:concurrency's node follows the same shape.
+ */
+import { fork } from 'node:child_process';
+import type { Cleanup } from './cleanup.ts';
+
+/** What a child sends: once ready or failed, then one answer per question, carrying its id. */
+export type ChildMessage = { type: 'ready'; voiceUrl: string } | { type: 'error'; message: string } | Answer;
+type Answer = { type: string; id: number };
+export type ParentMessage = { type: string; id: number } | { type: 'stop' };
+
+export interface ForkedNode<A extends Answer> {
+  voiceUrl: string;
+  ask<T extends A['type']>(type: T): Promise<Extract<A, { type: T }>>;
+}
+
+/** Forks `script` (TypeScript, through tsx) and waits for its `ready`; cleanup stops it. */
+export async function forkNode<A extends Answer>(
+  script: string,
+  env: Record<string, string>,
+  cleanup: Cleanup,
+): Promise<ForkedNode<A>> {
+  const proc = fork(script, [], {
+    execPath: process.execPath,
+    // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the node under test there.
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ],
+    env: { ...process.env, ...env },
+    // Its output goes to our stderr: our stdout carries only the tables and the JSON line.
+    stdio: ['ignore', process.stderr, process.stderr, 'ipc'],
+  });
+  cleanup.add('realtime node process', async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    if (proc.connected) proc.send({ type: 'stop' } satisfies ParentMessage);
+    else proc.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+    clearTimeout(timer);
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  });
+  const pending = new Map<number, (m: A) => void>();
+  let nextId = 0;
+  const voiceUrl = await new Promise<string>((resolve, reject) => {
+    proc.on('message', (m: ChildMessage) => {
+      if (m.type === 'ready') resolve((m as { voiceUrl: string }).voiceUrl);
+      else if (m.type === 'error')
+        reject(new Error(`realtime node failed: ${(m as { message: string }).message}`));
+      else {
+        const answer = m as A;
+        pending.get(answer.id)?.(answer);
+        pending.delete(answer.id);
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`realtime node exited with ${code}`)));
+  });
+  return {
+    voiceUrl,
+    ask: (type) =>
+      new Promise((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, resolve as (m: A) => void);
+        proc.send({ type, id } satisfies ParentMessage, (err) => err && reject(err));
+      }),
+  };
+}
+
+/**
+ * The child's side: answers each question with `answer(type, id)`, stops (running `cleanup`,
+ * then exiting) on `stop`, SIGTERM, SIGINT or a lost parent. Returns how to send a message.
+ */
+export function serveParent(
+  cleanup: Cleanup,
+  answer: (question: { type: string; id: number }) => ChildMessage | undefined,
+): (m: ChildMessage) => void {
+  const send = (m: ChildMessage) => process.send?.(m);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void cleanup.run().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('disconnect', stop);
+  process.on('message', (m: ParentMessage) => {
+    if (m.type === 'stop' || !('id' in m)) return stop();
+    const reply = answer(m);
+    if (reply) send(reply);
+  });
+  return send;
+}
