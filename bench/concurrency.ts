@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Connection } from '@temporalio/client';
@@ -9,9 +9,10 @@ import { startOpenAiSim } from '../src/sim/openai/server.ts';
 import type { CallerScriptStep } from '../src/sim/twilio/caller.ts';
 import { callWorkflowId } from '../src/workflows/call/contract.ts';
 import { seedBenchAgent } from './lib/agent.ts';
+import { forkNode } from './lib/child-node.ts';
 import { type CallerPool, startCallerPool } from './lib/concurrency/caller-pool.ts';
 import { analyseCall, type FrameStats, LATE_GAP_MS } from './lib/concurrency/frames.ts';
-import type { NodeEnv, NodeMessage, ParentMessage } from './lib/concurrency/node.ts';
+import type { NodeAnswer, NodeEnv } from './lib/concurrency/node.ts';
 import { progress, startBenchPlatform } from './lib/platform.ts';
 import { ACCOUNT_SID, AUTH_TOKEN } from './lib/realtime-node.ts';
 import { fmtMs, round1, summarize, table } from './lib/stats.ts';
@@ -175,7 +176,6 @@ async function benchDatabaseUrl(): Promise<string> {
 }
 
 interface NodeHandle {
-  proc: ChildProcess;
   voiceUrl: string;
   stats(): Promise<{ cpuUs: number; rss: number }>;
   /** Send times of the node's agent media frames since the last call, per stream. */
@@ -184,55 +184,12 @@ interface NodeHandle {
 
 async function startNode(nodeEnv: NodeEnv): Promise<NodeHandle> {
   const script = new URL('./lib/concurrency/node.ts', import.meta.url).pathname;
-  const proc = fork(script, [], {
-    execPath: process.execPath,
-    // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the node under test there (for finding hot spots).
-    execArgv: [
-      '--import',
-      'tsx',
-      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-    ],
-    env: { ...process.env, ...nodeEnv },
-    // Its stdout goes to our stderr: our stdout carries only the table and the JSON line.
-    stdio: ['ignore', process.stderr, process.stderr, 'ipc'],
-  });
-  platform.cleanup.add('realtime node process', async () => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise((r) => proc.once('exit', r));
-    if (proc.connected) proc.send({ type: 'stop' } satisfies ParentMessage);
-    else proc.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
-    clearTimeout(timer);
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-  });
-  const pending = new Map<number, (m: NodeMessage) => void>();
-  let nextId = 0;
-  const voiceUrl = await new Promise<string>((resolve, reject) => {
-    proc.on('message', (m: NodeMessage) => {
-      if (m.type === 'ready') resolve(m.voiceUrl);
-      else if (m.type === 'error') reject(new Error(`realtime node failed: ${m.message}`));
-      else if (m.type === 'stats' || m.type === 'sends') {
-        pending.get(m.id)?.(m);
-        pending.delete(m.id);
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`realtime node exited with ${code}`)));
-  });
+  const node = await forkNode<NodeAnswer>(script, { ...nodeEnv }, platform.cleanup);
   return {
-    proc,
-    voiceUrl,
-    stats: () => ask('stats').then((m) => (m.type === 'stats' ? m : { cpuUs: Number.NaN, rss: Number.NaN })),
-    sends: () => ask('sends').then((m) => (m.type === 'sends' ? m.sends : [])),
+    voiceUrl: node.voiceUrl,
+    stats: () => node.ask('stats'),
+    sends: () => node.ask('sends').then((m) => m.sends),
   };
-
-  function ask(type: 'stats' | 'sends'): Promise<NodeMessage> {
-    return new Promise((resolve) => {
-      const id = nextId++;
-      pending.set(id, resolve);
-      proc.send({ type, id } satisfies ParentMessage);
-    });
-  }
 }
 
 async function runStep(

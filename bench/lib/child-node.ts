@@ -1,7 +1,7 @@
 /**
  * A realtime node under test in a process of its own, both sides of the IPC: the parent forks it
  * and asks it questions by id; the child answers them and stops on request, on SIGTERM or when
- * the parent goes away. Written for bench:turn; bench:concurrency's node follows the same shape.
+ * the parent goes away. Used by bench:turn's and bench:concurrency's nodes.
  */
 import { fork } from 'node:child_process';
 import type { Cleanup } from './cleanup.ts';

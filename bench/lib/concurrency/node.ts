@@ -22,6 +22,7 @@ import { createCallFactory } from '../../../src/realtime/call-factory.ts';
 import { createStreamTokens } from '../../../src/realtime/media/stream-token.ts';
 import { createCallSession } from '../../../src/realtime/session/call-session.ts';
 import { findFreePort } from '../../../src/temporal/ports.ts';
+import { serveParent } from '../child-node.ts';
 import { Cleanup } from '../cleanup.ts';
 import { benchLogger } from '../platform.ts';
 import { AUTH_TOKEN } from '../realtime-node.ts';
@@ -39,12 +40,10 @@ export interface NodeEnv {
   SB_CONC_ELEVENLABS_KEY: string;
 }
 
-export type NodeMessage =
-  | { type: 'ready'; voiceUrl: string }
+/** What the node answers when the benchmark asks (bench/lib/child-node.ts carries the ids). */
+export type NodeAnswer =
   | { type: 'stats'; id: number; cpuUs: number; rss: number }
-  | { type: 'sends'; id: number; sends: [string, number[]][] }
-  | { type: 'error'; message: string };
-export type ParentMessage = { type: 'stats'; id: number } | { type: 'sends'; id: number } | { type: 'stop' };
+  | { type: 'sends'; id: number; sends: [string, number[]][] };
 
 function env(name: keyof NodeEnv): string {
   const value = process.env[name];
@@ -52,24 +51,15 @@ function env(name: keyof NodeEnv): string {
   return value;
 }
 
-const send = (m: NodeMessage) => process.send?.(m);
 const logger = benchLogger();
 const cleanup = new Cleanup();
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  void cleanup.run().finally(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-process.on('disconnect', stop);
-process.on('message', (m: ParentMessage) => {
-  if (m.type === 'stop') stop();
-  else if (m.type === 'stats') {
+const send = serveParent(cleanup, (q): NodeAnswer | undefined => {
+  if (q.type === 'stats') {
     const cpu = process.cpuUsage();
-    send({ type: 'stats', id: m.id, cpuUs: cpu.user + cpu.system, rss: process.memoryUsage.rss() });
-  } else if (m.type === 'sends') send({ type: 'sends', id: m.id, sends: takeMediaFrameSends() });
+    return { type: 'stats', id: q.id, cpuUs: cpu.user + cpu.system, rss: process.memoryUsage.rss() };
+  }
+  if (q.type === 'sends') return { type: 'sends', id: q.id, sends: takeMediaFrameSends() };
+  return undefined;
 });
 
 recordMediaFrameSends();
