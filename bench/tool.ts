@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
 import { callWorkflow } from '../src/workflows/call/call-workflow.ts';
@@ -7,8 +8,8 @@ import { freeSlots, seedBenchAgent } from './lib/agent.ts';
 import { progress, startBenchPlatform } from './lib/platform.ts';
 import { fmtMs, round1, type Summary, summarize, table, verdict } from './lib/stats.ts';
 import { collectStages, type Phase, runPhase, STAGE_NAMES } from './lib/tool-phases.ts';
-import { ToolWorker } from './lib/tool-worker.ts';
 import { historyCounts, procCpuUs, updateStages } from './lib/update-history.ts';
+import { WorkerChild } from './lib/worker-child.ts';
 
 /**
  * `npm run bench:tool`: the durable tool call round trip, measured at the client. A booking tool
@@ -50,15 +51,18 @@ type CallHandle = WorkflowHandle<typeof callWorkflow>;
 const inProcess = values['in-process'];
 const platform = await startBenchPlatform({ name: 'tool', inProcessWorker: inProcess });
 try {
-  let worker: ToolWorker | undefined;
+  let worker: WorkerChild | undefined;
   if (!inProcess) {
     progress('setup: worker process...');
-    const started = await ToolWorker.start({
-      BENCH_DATABASE_URL: platform.databaseUrl,
-      BENCH_TEMPORAL_ADDRESS: platform.address,
-      BENCH_NAMESPACE: platform.namespace,
-      BENCH_TASK_QUEUE: platform.taskQueue,
-    });
+    const started = await WorkerChild.start(
+      fileURLToPath(new URL('./lib/tool-worker-process.ts', import.meta.url)),
+      {
+        BENCH_DATABASE_URL: platform.databaseUrl,
+        BENCH_TEMPORAL_ADDRESS: platform.address,
+        BENCH_NAMESPACE: platform.namespace,
+        BENCH_TASK_QUEUE: platform.taskQueue,
+      },
+    );
     worker = started;
     platform.cleanup.add('worker process', () => started.stop());
   }
@@ -66,7 +70,7 @@ try {
   // A booking's follow-up (its reminder workflow) runs after the reply; let it finish first.
   const cpuNow = async () => ({
     settled: await new Promise((r) => setTimeout(r, 1000)),
-    worker: worker ? await worker.cpuUs() : Number.NaN,
+    worker: worker ? (await worker.stats()).cpuUs : Number.NaN,
     client: ((u) => u.user + u.system)(process.cpuUsage()),
     server: procCpuUs(platform.temporalPid),
   });

@@ -4,37 +4,30 @@ import { createActivities } from '../../src/activities/index.ts';
 import { createPrisma } from '../../src/db/client.ts';
 import { installTemporalRuntime, startWorker, type WorkerHandle } from '../../src/worker.ts';
 import { benchLogger } from './platform.ts';
+import { requiredEnv, serveWorkerParent } from './worker-child.ts';
 
 /**
  * The production worker (src/worker.ts, every workflow and activity) in a process of its own, as
  * the platform's worker role runs: the benchmark's client then does not share its event loop.
- * Forked with IPC by tool-worker.ts; settings come from the environment. Says `ready` once it
+ * Forked by bench/tool.ts through worker-child.ts; settings come from the environment. Says `ready` once it
  * polls; answers `stats` with its CPU time. BENCH_WORKER_OPTIONS (JSON) is for measuring worker
  * options src/worker.ts does not set: the worker is then built here with the same workflows and
  * activities plus those options, and the benchmark prints that it ran so.
  */
-export interface ToolWorkerStats {
-  type: 'stats';
-  cpuUs: number;
-}
-
-const env = (name: string) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is required`);
-  return v;
-};
-const send = (m: unknown) => process.send?.(m);
-
 const logger = benchLogger();
 installTemporalRuntime(logger);
 const prisma = createPrisma({
-  connectionString: env('BENCH_DATABASE_URL'),
+  connectionString: requiredEnv('BENCH_DATABASE_URL'),
   poolMax: Number(process.env.DATABASE_POOL_MAX ?? 10),
 });
 await prisma.$connect();
-const connection = await NativeConnection.connect({ address: env('BENCH_TEMPORAL_ADDRESS') });
+const connection = await NativeConnection.connect({ address: requiredEnv('BENCH_TEMPORAL_ADDRESS') });
 const activities = createActivities({ prisma, logger });
-const base = { connection, namespace: env('BENCH_NAMESPACE'), taskQueue: env('BENCH_TASK_QUEUE') };
+const base = {
+  connection,
+  namespace: requiredEnv('BENCH_NAMESPACE'),
+  taskQueue: requiredEnv('BENCH_TASK_QUEUE'),
+};
 
 async function experimentalWorker(extra: Partial<WorkerOptions>): Promise<WorkerHandle> {
   const worker = await Worker.create({
@@ -58,15 +51,7 @@ const extra = process.env.BENCH_WORKER_OPTIONS;
 const handle = extra
   ? await experimentalWorker(JSON.parse(extra) as Partial<WorkerOptions>)
   : await startWorker({ ...base, activities, logger });
-process.on('message', (m: { type?: string }) => {
-  if (m?.type === 'stats') {
-    const cpu = process.cpuUsage();
-    send({ type: 'stats', cpuUs: cpu.user + cpu.system } satisfies ToolWorkerStats);
-  } else if (m?.type === 'stop') void handle.shutdown();
-});
-// The parent gone (crashed or killed) must not leave a worker polling.
-process.on('disconnect', () => void handle.shutdown());
-send({ type: 'ready' });
+serveWorkerParent(() => void handle.shutdown());
 await handle.running.catch((err: unknown) => logger.error({ err }, 'worker stopped with error'));
 await connection.close();
 await prisma.$disconnect();

@@ -1,12 +1,15 @@
 import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { startCampaign } from '../../../src/campaigns/campaign-control.ts';
 import { createCampaign } from '../../../src/campaigns/create-campaign.ts';
 import * as contract from '../../../src/workflows/campaign/contract.ts';
 import { seedBenchAgent } from '../agent.ts';
 import { type BenchPlatform, progress, startBenchPlatform } from '../platform.ts';
+import { WorkerChild } from '../worker-child.ts';
 import { type DialStages, dialStages, type ParentFigures, parentFigures } from './dial-stages.ts';
 import { createBenchDialLog, type DialFigures, readDialFigures } from './instant-dialer.ts';
-import { WorkerChild } from './worker-child.ts';
+
+const WORKER_SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
 
 export interface CampaignBenchOptions {
   name: string;
@@ -92,7 +95,7 @@ async function measure(platform: BenchPlatform, options: CampaignBenchOptions): 
 
   progress('starting the worker process...');
   const t1 = performance.now();
-  const worker = await WorkerChild.start({
+  const worker = await WorkerChild.start(WORKER_SCRIPT, {
     BENCH_DATABASE_URL: platform.databaseUrl,
     BENCH_TEMPORAL_ADDRESS: platform.address,
     BENCH_NAMESPACE: platform.namespace,

@@ -1,17 +1,28 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { WorkerStats } from './worker-process.ts';
 
-const SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+/** What a worker process answers to `stats`: its CPU time (user + system, µs) and RSS (bytes). */
+export interface WorkerStats {
+  type: 'stats';
+  cpuUs: number;
+  rss: number;
+}
 
-/** The campaign worker under test as a child process (worker-process.ts), with its CPU and RSS. */
+/**
+ * A Temporal worker under test in a process of its own (so its CPU and RSS are its own and the
+ * benchmark's client does not share its event loop). The parent's side; the child runs
+ * `serveWorkerParent`. BENCH_WORKER_EXEC_ARGV adds node flags (e.g. `--cpu-prof`).
+ */
 export class WorkerChild {
   private constructor(private readonly proc: ChildProcess) {}
 
-  static async start(env: Record<string, string>, timeoutMs = 180_000): Promise<WorkerChild> {
-    const proc = fork(SCRIPT, [], {
+  static async start(script: string, env: Record<string, string>, timeoutMs = 180_000): Promise<WorkerChild> {
+    const proc = fork(script, [], {
       execPath: process.execPath,
-      execArgv: ['--import', 'tsx'],
+      execArgv: [
+        '--import',
+        'tsx',
+        ...(process.env.BENCH_WORKER_EXEC_ARGV?.split(' ').filter(Boolean) ?? []),
+      ],
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -56,4 +67,31 @@ export class WorkerChild {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/**
+ * The worker process's side: says `ready`, answers `stats`, and shuts the worker down on `stop`
+ * or when the parent is gone (crashed or killed), so no worker is left polling.
+ */
+export function serveWorkerParent(shutdown: () => void): void {
+  const send = (m: unknown) => process.send?.(m);
+  process.on('message', (m: { type?: string }) => {
+    if (m?.type === 'stats') {
+      const cpu = process.cpuUsage();
+      send({
+        type: 'stats',
+        cpuUs: cpu.user + cpu.system,
+        rss: process.memoryUsage().rss,
+      } satisfies WorkerStats);
+    } else if (m?.type === 'stop') shutdown();
+  });
+  process.on('disconnect', shutdown);
+  send({ type: 'ready' });
+}
+
+/** A required setting from the environment the parent passed. */
+export function requiredEnv(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is required`);
+  return v;
 }
