@@ -16,23 +16,30 @@ export async function createBenchDialLog(prisma: PrismaClient): Promise<void> {
 /** Activities of the instant dialer (see instant-dialer-workflow.ts). */
 export function createInstantDialerActivities(prisma: PrismaClient) {
   return {
-    /** Claims the attempt as the real dialer does; only a new claim is logged as a dial. */
-    async benchDial(input: {
+    /**
+     * Stands in for placeDial: the CallSid goes on the claimed attempt once (as placeDial stores
+     * Twilio's), and only that first store is logged as a dial, so a retried activity never
+     * counts twice.
+     */
+    async benchPlaceDial(input: {
       contactId: string;
       attempt: number;
       workflowId: string;
       startedAtMs: number;
-    }): Promise<void> {
+    }): Promise<{ callSid: string }> {
+      const callSid = `CAbench-${input.workflowId}`;
       await prisma.$transaction(async (tx) => {
-        const claimed = await tx.$queryRaw<{ id: string }[]>`
-          INSERT INTO dial_attempts (id, contact_id, attempt) VALUES (gen_random_uuid(), ${input.contactId}::uuid, ${input.attempt})
-          ON CONFLICT (contact_id, attempt) DO NOTHING RETURNING id`;
-        if (claimed.length === 0) return;
+        const placed = await tx.$queryRaw<{ id: string }[]>`
+          UPDATE dial_attempts SET call_sid = ${callSid}
+          WHERE contact_id = ${input.contactId}::uuid AND attempt = ${input.attempt} AND call_sid IS NULL
+          RETURNING id`;
+        if (placed.length === 0) return;
         await tx.$executeRaw`
           INSERT INTO bench_dials (contact_id, attempt, workflow_id, started_at)
           VALUES (${input.contactId}::uuid, ${input.attempt}, ${input.workflowId},
                   to_timestamp(${input.startedAtMs}::float8 / 1000.0))`;
       });
+      return { callSid };
     },
   };
 }
@@ -46,7 +53,7 @@ export interface DialFigures {
   dialedOnce: number;
   dialedTwiceOrMore: number;
   notDialed: number;
-  /** Child start (workflow start time) -> outcome written by the campaign (dial_attempts.finished_at), ms. */
+  /** Child start (workflow start time) -> outcome written by the campaign (its batch's updated_at), ms. */
   latenciesMs: number[];
   /** Child start times, ms since epoch, sorted. */
   startsMs: number[];
@@ -64,12 +71,15 @@ export async function readDialFigures(prisma: PrismaClient, campaignId: string):
     FROM (SELECT c.id, count(d.id) AS n FROM campaign_contacts c
           LEFT JOIN bench_dials d ON d.contact_id = c.id
           WHERE c.campaign_id = ${campaignId}::uuid GROUP BY c.id) per_contact`;
+  // The outcome's time is the contact's last update: the campaign's outcome batch, which comes
+  // after the dialer's own recordDialOutcome (that one sets dial_attempts.finished_at, as in
+  // production, so finished_at no longer tells when the campaign wrote it).
   const rows = await prisma.$queryRaw<
     { contact_id: string; attempt: number; start_ms: number; end_ms: number | null }[]
   >`
     SELECT d.contact_id, d.attempt, extract(epoch FROM d.started_at) * 1000 AS start_ms,
-           extract(epoch FROM a.finished_at) * 1000 AS end_ms
-    FROM bench_dials d JOIN dial_attempts a ON a.contact_id = d.contact_id AND a.attempt = d.attempt`;
+           CASE WHEN c.status = 'completed' THEN extract(epoch FROM c.updated_at) * 1000 END AS end_ms
+    FROM bench_dials d JOIN campaign_contacts c ON c.id = d.contact_id`;
   const startsMs = rows.map((r) => Number(r.start_ms)).sort((a, b) => a - b);
   const latenciesMs = rows.filter((r) => r.end_ms !== null).map((r) => Number(r.end_ms) - Number(r.start_ms));
   return {
