@@ -28,10 +28,11 @@ const dialing = proxyActivities<InstantDialerActivities>({
  * BENCH DOUBLE registered under the real dialer's type name `outboundCallWorkflow`, so the real
  * `campaignWorkflow` starts it as its child. It has the real dialer's Temporal shape for a call
  * answered at once: the `outbound-lean-dial` patch marker (and the SDK's TemporalChangeVersion
- * upsert), the real `claimDial` as a local activity, one regular activity in place of
- * `placeDial` (no Twilio: it stores a fake CallSid on the claimed attempt and logs the dial in
- * `bench_dials`, once), one upsert of CallDirection and CallSid, and the real `recordDialOutcome`
- * as a local activity; Postgres does the same claim and outcome writes as in production.
+ * upsert), the real `claimDial` as a local activity, the real `placeDial` as the one regular
+ * activity but with an instant dialer in place of Twilio (instant-dialer.ts: a placed call is a
+ * row in `bench_dials`), one upsert of CallDirection and CallSid, and the real
+ * `recordDialOutcome` as a local activity: Postgres does the same reads and writes as in
+ * production.
  * Left out: what the live call adds in the real dialer (Twilio's progress signals, the call
  * workflow's end signal, the ring timer: about three more workflow tasks), and the call itself.
  */
@@ -40,21 +41,28 @@ export async function outboundCallWorkflow(input: OutboundCallInput): Promise<Ou
   patched('outbound-lean-dial');
   const claim = await records.claimDial({ contactId: input.contactId, attempt: input.attempt });
   if (claim.disposition) return { disposition: claim.disposition, callSid: claim.callSid };
-  const { callSid } = await dialing.benchPlaceDial({
-    contactId: input.contactId as string,
-    attempt: input.attempt ?? 1,
+  const placed = await dialing.benchPlaceDial({
     workflowId: info.workflowId,
+    to: input.to,
+    from: input.from,
+    contactId: input.contactId,
+    attempt: input.attempt,
+    claimedAt: claim.claimedAt,
+    machineDetection: input.machineDetection ?? true,
+    ringTimeoutSec: input.ringTimeoutSec ?? 30,
     startedAtMs: info.startTime.getTime(),
   });
+  // As tagDial does for a campaign child: CampaignId came with the start.
   upsertSearchAttributes([
     { key: SA.callDirection, value: 'outbound' },
-    { key: SA.callSid, value: callSid },
+    ...(placed.callSid ? [{ key: SA.callSid, value: placed.callSid }] : []),
   ]);
+  const disposition = placed.callSid ? 'answered' : (placed.disposition ?? 'failed');
   await records.recordDialOutcome({
     contactId: input.contactId,
     attempt: input.attempt,
-    disposition: 'answered',
-    callSid,
+    disposition,
+    callSid: placed.callSid,
   });
-  return { disposition: 'answered', callSid };
+  return { disposition, ...(placed.callSid ? { callSid: placed.callSid } : {}) };
 }

@@ -1,6 +1,17 @@
+import { randomBytes } from 'node:crypto';
+import {
+  createOutboundActivities,
+  type DialPlaced,
+  type PlaceDialInput,
+} from '../../../src/activities/outbound-activities.ts';
 import type { PrismaClient } from '../../../src/db/client.ts';
+import type { OutboundDialer } from '../../../src/providers/ports.ts';
+import { benchLogger } from '../platform.ts';
 
-/** The bench double's dial log: one row per real (newly claimed) dial. Bench databases only. */
+/**
+ * The bench double's dial log, standing in for Twilio's call list: one row per call the real
+ * placeDial asked the instant dialer to place. Bench databases only.
+ */
 export async function createBenchDialLog(prisma: PrismaClient): Promise<void> {
   await prisma.$executeRaw`
     CREATE TABLE IF NOT EXISTS bench_dials (
@@ -8,38 +19,59 @@ export async function createBenchDialLog(prisma: PrismaClient): Promise<void> {
       contact_id uuid NOT NULL,
       attempt int NOT NULL,
       workflow_id text NOT NULL,
+      call_sid text NOT NULL UNIQUE,
+      phone text NOT NULL,
       started_at timestamptz(3) NOT NULL,
       dialed_at timestamptz(3) NOT NULL DEFAULT clock_timestamp()
     )`;
 }
 
+/** Where Twilio would fetch TwiML and post progress: never contacted, the dialer answers itself. */
+const BENCH_ORIGIN = 'http://bench.invalid';
+
+/**
+ * A dialer whose callee answers instantly: placing a call is a row in bench_dials, and a retried
+ * dial's lookup (findRecentCalls) reads those rows, as the real one reads Twilio's call list.
+ */
+function instantDialer(prisma: PrismaClient, dial: PlaceDialInput, startedAtMs: number): OutboundDialer {
+  return {
+    async dial(request) {
+      const callSid = `CA${randomBytes(16).toString('hex')}`;
+      await prisma.$executeRaw`
+        INSERT INTO bench_dials (contact_id, attempt, workflow_id, call_sid, phone, started_at)
+        VALUES (${dial.contactId}::uuid, ${dial.attempt ?? 1}, ${dial.workflowId}, ${callSid}, ${request.to},
+                to_timestamp(${startedAtMs}::float8 / 1000.0))`;
+      return { placed: true, callSid };
+    },
+    async findRecentCalls({ to, since }) {
+      const rows = await prisma.$queryRaw<{ call_sid: string; dialed_at: Date }[]>`
+        SELECT call_sid, dialed_at FROM bench_dials WHERE phone = ${to} AND dialed_at >= ${since}
+        ORDER BY dialed_at DESC`;
+      return rows.map((r) => ({ sid: r.call_sid, status: 'completed', createdAt: r.dialed_at }));
+    },
+    async sayAndHangUp() {
+      throw new Error('the instant dialer reaches no voicemail');
+    },
+  };
+}
+
 /** Activities of the instant dialer (see instant-dialer-workflow.ts). */
 export function createInstantDialerActivities(prisma: PrismaClient) {
+  const logger = benchLogger();
   return {
     /**
-     * Stands in for placeDial: the CallSid goes on the claimed attempt once (as placeDial stores
-     * Twilio's), and only that first store is logged as a dial, so a retried activity never
-     * counts twice.
+     * The real placeDial (attempt and do-not-call gates, reconcile on retry, CallSid stored once)
+     * with the instant dialer in place of Twilio. The child's start time goes into the dial log.
      */
-    async benchPlaceDial(input: {
-      contactId: string;
-      attempt: number;
-      workflowId: string;
-      startedAtMs: number;
-    }): Promise<{ callSid: string }> {
-      const callSid = `CAbench-${input.workflowId}`;
-      await prisma.$transaction(async (tx) => {
-        const placed = await tx.$queryRaw<{ id: string }[]>`
-          UPDATE dial_attempts SET call_sid = ${callSid}
-          WHERE contact_id = ${input.contactId}::uuid AND attempt = ${input.attempt} AND call_sid IS NULL
-          RETURNING id`;
-        if (placed.length === 0) return;
-        await tx.$executeRaw`
-          INSERT INTO bench_dials (contact_id, attempt, workflow_id, started_at)
-          VALUES (${input.contactId}::uuid, ${input.attempt}, ${input.workflowId},
-                  to_timestamp(${input.startedAtMs}::float8 / 1000.0))`;
+    async benchPlaceDial(input: PlaceDialInput & { startedAtMs: number }): Promise<DialPlaced> {
+      const { startedAtMs, ...dial } = input;
+      const outbound = createOutboundActivities({
+        prisma,
+        logger,
+        dialer: instantDialer(prisma, dial, startedAtMs),
+        publicBaseUrl: BENCH_ORIGIN,
       });
-      return { callSid };
+      return outbound.placeDial(dial);
     },
   };
 }
