@@ -7,7 +7,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { ensureTemporalCli } from '../src/temporal/cli-provision.ts';
 import { type DevServerConfig, loadDevConfig } from '../src/temporal/dev-config.ts';
 import { startDevServer } from '../src/temporal/dev-server.ts';
-import { installTemporalRuntime, WORKER_TUNING } from '../src/worker.ts';
+import { installTemporalRuntime } from '../src/worker.ts';
 import { Cleanup } from './lib/cleanup.ts';
 import { benchLogger, progress } from './lib/platform.ts';
 import { table } from './lib/stats.ts';
@@ -98,8 +98,8 @@ for (const setting of settings) {
       namespace: dev.namespace,
       taskQueue,
       workflowsPath: new URL('./lib/temporal-cost/workflows.ts', import.meta.url).pathname,
+      // SDK defaults, as src/worker.ts runs them.
       activities: costActivities,
-      ...WORKER_TUNING,
     });
     const running = worker.run();
     cleanup.add('worker', async () => {

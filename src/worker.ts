@@ -24,12 +24,6 @@ const workflowsPath = fileURLToPath(
   new URL(`./workflows/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
 );
 
-/**
- * Worker tuning shared by the production worker and the benchmarks that measure it. Empty means
- * the SDK defaults (40 workflow tasks, 100 activities, 10 pollers each, sticky cache on).
- */
-export const WORKER_TUNING: Partial<Parameters<typeof Worker.create>[0]> = {};
-
 /** Routes the SDK's own logs (core, workflow and activity loggers) into pino. Call once per process. */
 export function installTemporalRuntime(logger: Logger): void {
   const sdkLogger = logger.child({ component: 'temporal-sdk' });
@@ -51,7 +45,6 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     workflowsPath,
     activities: options.activities,
     bundlerOptions: { ignoreModules: [] },
-    ...WORKER_TUNING,
   });
   const running = worker.run();
   options.logger.info({ taskQueue: options.taskQueue, namespace: options.namespace }, 'worker polling');
