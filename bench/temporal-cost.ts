@@ -22,7 +22,7 @@ import { SHAPES, type ShapeName } from './lib/temporal-cost/workflows.ts';
  * process.cpuUsage(), the dev server from /proc/<pid>/stat (10 ms ticks). Each setting gets a fresh
  * dev server (temporal-dev.yml, temp dir) and one warm-up batch. Postgres is not involved.
  * CPU ms per dial = CPU time over the batch / children. Wall-clock dials/s is printed but is only
- * meaningful on a quiet machine. Flags: --count N (200), --window N (100), --settings a,b (all),
+ * meaningful on a quiet machine. Flags: --count N (200), --window N (100), --settings default,wal,wal-eager (all),
  * --shapes a,b (all).
  */
 const { values } = parseArgs({
@@ -35,10 +35,11 @@ const { values } = parseArgs({
 });
 const REPO = new URL('../', import.meta.url).pathname;
 const WAL = { journal_mode: 'WAL', synchronous: 'NORMAL' } as const;
-const SETTINGS: Record<string, Pick<DevServerConfig, 'sqlitePragmas'> & { eager: boolean }> = {
-  'default sqlite': { sqlitePragmas: {}, eager: false },
-  'WAL+NORMAL': { sqlitePragmas: WAL, eager: false },
-  'WAL+NORMAL, eager activities': { sqlitePragmas: WAL, eager: true },
+/** Keyed by the name --settings takes; `label` is what the table prints. */
+const SETTINGS: Record<string, Pick<DevServerConfig, 'sqlitePragmas'> & { eager: boolean; label: string }> = {
+  default: { label: 'default sqlite', sqlitePragmas: {}, eager: false },
+  wal: { label: 'WAL+NORMAL', sqlitePragmas: WAL, eager: false },
+  'wal-eager': { label: 'WAL+NORMAL, eager activities', sqlitePragmas: WAL, eager: true },
 };
 const pick = <T extends string>(all: readonly T[], list?: string): T[] =>
   list
@@ -79,7 +80,7 @@ for (const setting of settings) {
   cleanup.onSignals();
   try {
     const base = { ...loadDevConfig(path.join(REPO, 'temporal-dev.yml')), ui: false };
-    const { sqlitePragmas, eager } = SETTINGS[setting] as (typeof SETTINGS)[string];
+    const { sqlitePragmas, eager, label } = SETTINGS[setting] as (typeof SETTINGS)[string];
     const config: DevServerConfig = {
       ...base,
       sqlitePragmas,
@@ -87,7 +88,7 @@ for (const setting of settings) {
     };
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-temporal-cost-'));
     cleanup.add('temp dir', () => fs.rmSync(dataDir, { recursive: true, force: true }));
-    progress(`${setting}: starting a dev server...`);
+    progress(`${label}: starting a dev server...`);
     const dev = await startDevServer({ cliPath: cli.path, config, dataDir, overrides: { port: 0 }, logger });
     cleanup.add('dev server', () => dev.stop());
     const native = await NativeConnection.connect({ address: dev.address });
@@ -123,7 +124,7 @@ for (const setting of settings) {
       await batch(shape, count);
       const wallS = (performance.now() - t0) / 1000;
       const row = {
-        setting,
+        setting: label,
         shape,
         workerMs: (ownCpuMs() - w0) / count,
         serverMs: (processCpuMs(dev.pid) - s0) / count,
