@@ -38,6 +38,8 @@ const localRecords = proxyLocalActivities<Activities>(recordOptions);
 /**
  * Claim and outcome as local activities, and one search-attribute upsert after the dial instead of
  * one before the claim (which repeated CampaignId/CallDirection set at start) and one for the CallSid.
+ * patched() itself makes the SDK upsert TemporalChangeVersion once, so a new run still has two
+ * upserts; a later release can deprecatePatch once no pre-patch dial is in flight.
  */
 const LEAN_DIAL_PATCH = 'outbound-lean-dial';
 
