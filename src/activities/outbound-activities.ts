@@ -1,4 +1,5 @@
 import { ApplicationFailure, activityInfo } from '@temporalio/activity';
+import { orderedIds } from '../db/campaigns.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { DialDisposition } from '../db/enums.ts';
 import { ProviderError } from '../domain/errors.ts';
@@ -48,6 +49,7 @@ export interface DialPlaced {
  * this long before the claim so the call it placed is never missed.
  */
 const RECONCILE_SKEW_MS = 120_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createOutboundActivities(deps: OutboundActivityDeps) {
   const now = deps.now ?? (() => new Date());
@@ -75,8 +77,25 @@ export function createOutboundActivities(deps: OutboundActivityDeps) {
     return mine?.sid;
   }
 
+  /**
+   * What the dial must know before calling Twilio, in one round trip: the CallSid already stored
+   * on this attempt (a retry after the call was placed) and the do-not-call entry for the number.
+   */
+  async function dialGates(input: PlaceDialInput): Promise<{ callSid?: string; dncSource: string | null }> {
+    const contactId = input.contactId && UUID.test(input.contactId) ? input.contactId : null;
+    const [row] = await prisma.$queryRaw<{ call_sid: string | null; dnc_source: string | null }[]>`
+      SELECT (SELECT call_sid FROM dial_attempts
+              WHERE contact_id = ${contactId}::uuid AND attempt = ${input.attempt ?? 1}) AS call_sid,
+             (SELECT source FROM do_not_call_entries WHERE phone = ${input.to}) AS dnc_source`;
+    return { callSid: row?.call_sid ?? undefined, dncSource: row?.dnc_source ?? null };
+  }
+
   return {
-    /** Claims (contact, attempt) before anything is dialed; a second claim returns the first. */
+    /**
+     * Claims (contact, attempt) before anything is dialed; a second claim returns the first. One
+     * statement (one round trip per dial): the insert selects the contact, so no row back means
+     * there is no such contact, and a conflicting claim returns the existing row.
+     */
     async claimDial(input: { contactId?: string; attempt?: number }): Promise<ClaimedDial> {
       if (!input.contactId) return { claimedAt: now().toISOString() };
       const attempt = input.attempt ?? 1;
@@ -86,16 +105,21 @@ export function createOutboundActivities(deps: OutboundActivityDeps) {
           'BadInput',
         );
       }
-      const contact = await prisma.campaignContact.findUnique({ where: { id: input.contactId } });
-      if (!contact) throw ApplicationFailure.nonRetryable('no such campaign contact', 'UnknownContact');
-      const row = await prisma.dialAttempt.upsert({
-        where: { contactId_attempt: { contactId: input.contactId, attempt } },
-        create: { contactId: input.contactId, attempt, claimedAt: now() },
-        update: {},
-      });
+      if (!UUID.test(input.contactId))
+        throw ApplicationFailure.nonRetryable('no such campaign contact', 'UnknownContact');
+      const at = now();
+      const [row] = await prisma.$queryRaw<
+        { claimed_at: Date; call_sid: string | null; disposition: DialDisposition | null }[]
+      >`
+        INSERT INTO dial_attempts (id, contact_id, attempt, claimed_at)
+        SELECT ${orderedIds(1, at.getTime())[0]}::uuid, c.id, ${attempt}, ${at}
+        FROM campaign_contacts c WHERE c.id = ${input.contactId}::uuid
+        ON CONFLICT (contact_id, attempt) DO UPDATE SET attempt = dial_attempts.attempt
+        RETURNING claimed_at, call_sid, disposition::text AS disposition`;
+      if (!row) throw ApplicationFailure.nonRetryable('no such campaign contact', 'UnknownContact');
       return {
-        claimedAt: row.claimedAt.toISOString(),
-        callSid: row.callSid ?? undefined,
+        claimedAt: row.claimed_at.toISOString(),
+        callSid: row.call_sid ?? undefined,
         disposition: row.disposition ?? undefined,
       };
     },
@@ -105,16 +129,11 @@ export function createOutboundActivities(deps: OutboundActivityDeps) {
      * A retry (the previous try may have died after Twilio accepted) first looks the call up.
      */
     async placeDial(input: PlaceDialInput): Promise<DialPlaced> {
-      if (input.contactId) {
-        const row = await prisma.dialAttempt.findUnique({
-          where: { contactId_attempt: { contactId: input.contactId, attempt: input.attempt ?? 1 } },
-        });
-        if (row?.callSid) return { callSid: row.callSid, reconciled: true };
-      }
+      const { callSid, dncSource } = await dialGates(input);
+      if (callSid) return { callSid, reconciled: true };
       if (!isE164(input.to)) return { disposition: 'invalid_number', detail: 'not a valid E.164 number' };
-      const blocked = await prisma.doNotCallEntry.findUnique({ where: { phone: input.to } });
-      if (blocked)
-        return { disposition: 'do_not_call', detail: `on the do-not-call list (${blocked.source})` };
+      if (dncSource !== null)
+        return { disposition: 'do_not_call', detail: `on the do-not-call list (${dncSource})` };
       const { dialer, publicBaseUrl } = deps;
       if (!dialer || !publicBaseUrl) {
         throw ApplicationFailure.nonRetryable(
@@ -150,28 +169,29 @@ export function createOutboundActivities(deps: OutboundActivityDeps) {
       return { callSid: outcome.callSid };
     },
 
-    /** Records the attempt's outcome once, and the contact's attempts and latest disposition. */
+    /**
+     * Records the attempt's outcome once, and the contact's attempts and latest disposition, in one
+     * statement (one round trip per dial). An opt-out during the call already set do_not_call on
+     * the contact; "answered" must not hide it.
+     */
     async recordDialOutcome(input: {
       contactId?: string;
       attempt?: number;
       disposition: DialDisposition;
       callSid?: string;
     }): Promise<void> {
-      if (!input.contactId) return;
+      if (!input.contactId || !UUID.test(input.contactId)) return;
       const attempt = input.attempt ?? 1;
-      await prisma.dialAttempt.updateMany({
-        where: { contactId: input.contactId, attempt, finishedAt: null },
-        data: { disposition: input.disposition, finishedAt: now() },
-      });
-      await prisma.campaignContact.updateMany({
-        where: { id: input.contactId, attempts: { lt: attempt } },
-        data: { attempts: attempt },
-      });
-      // An opt-out during the call already set do_not_call; "answered" must not hide it.
-      await prisma.campaignContact.updateMany({
-        where: { id: input.contactId, OR: [{ disposition: null }, { disposition: { not: 'do_not_call' } }] },
-        data: { disposition: input.disposition },
-      });
+      const disposition = input.disposition;
+      await prisma.$executeRaw`
+        WITH finished AS (
+          UPDATE dial_attempts SET disposition = ${disposition}::dial_disposition, finished_at = ${now()}
+          WHERE contact_id = ${input.contactId}::uuid AND attempt = ${attempt} AND finished_at IS NULL)
+        UPDATE campaign_contacts SET attempts = GREATEST(attempts, ${attempt}),
+          disposition = CASE WHEN disposition = 'do_not_call' THEN disposition
+                             ELSE ${disposition}::dial_disposition END,
+          updated_at = now()
+        WHERE id = ${input.contactId}::uuid`;
     },
 
     async leaveVoicemail(input: { callSid: string; message: string }): Promise<void> {

@@ -66,6 +66,27 @@ const searchAttributes = z
     }
   });
 
+/**
+ * SQLite pragmas the dev server's persistence opens every connection with (`--sqlite-pragma`).
+ * Only settings that keep the file consistent after a crash are accepted: journal modes MEMORY
+ * and OFF and synchronous=OFF can corrupt it, and synchronous=NORMAL is crash-safe only in WAL
+ * mode. (The server passes any other name on to SQLite, which ignores unknown pragmas silently.)
+ */
+const sqlitePragmas = z
+  .strictObject({
+    journal_mode: z.enum(['DELETE', 'TRUNCATE', 'PERSIST', 'WAL'], {
+      error: 'must be DELETE, TRUNCATE, PERSIST or WAL (MEMORY and OFF can corrupt the file on a crash)',
+    }),
+    synchronous: z.enum(['NORMAL', 'FULL', 'EXTRA'], {
+      error: 'must be NORMAL, FULL or EXTRA (OFF can corrupt the file on power loss)',
+    }),
+  })
+  .partial()
+  .default({})
+  .refine((p) => p.synchronous !== 'NORMAL' || p.journal_mode === 'WAL', {
+    message: 'synchronous NORMAL needs journal_mode WAL (without WAL it can corrupt the file on power loss)',
+  });
+
 const devConfigSchema = z.strictObject({
   namespace: z
     .string()
@@ -77,6 +98,7 @@ const devConfigSchema = z.strictObject({
   dbFile: z.string().trim().min(1, 'must be a file path'),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'never']).default('warn'),
   searchAttributes,
+  sqlitePragmas,
   dynamicConfig: z
     .record(
       z.string().regex(/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+$/, 'keys look like area.settingName'),

@@ -138,6 +138,9 @@ function devServerArgs(config: DevServerConfig, settings: ResolvedSettings): str
   for (const [name, type] of Object.entries(config.searchAttributes)) {
     args.push('--search-attribute', `${name}=${type}`);
   }
+  for (const [pragma, value] of Object.entries(config.sqlitePragmas)) {
+    args.push('--sqlite-pragma', `${pragma}=${value}`);
+  }
   for (const [key, value] of Object.entries(config.dynamicConfig)) {
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }

@@ -65,6 +65,11 @@ describe('temporal-dev.yml in the repo', () => {
     expect(keywordCount).toBeLessThanOrEqual(SQLITE_SEARCH_ATTRIBUTE_LIMITS.Keyword);
   });
 
+  it('runs SQLite in WAL mode with synchronous NORMAL, and activities eagerly', () => {
+    expect(config.sqlitePragmas).toEqual({ journal_mode: 'WAL', synchronous: 'NORMAL' });
+    expect(config.dynamicConfig['system.enableActivityEagerExecution']).toBe(true);
+  });
+
   it('caps workflow IDs like SQL persistence does', () => {
     expect(config.dynamicConfig['limit.maxIDLength']).toBe(255);
   });
@@ -110,6 +115,26 @@ describe('loadDevConfig rejects a malformed file with a one-line message naming 
       'null dynamic config value',
       `${VALID}\ndynamicConfig:\n  limit.maxIDLength: null\n`,
       /dynamicConfig\["limit\.maxIDLength"\]: must be/,
+    ],
+    [
+      'journal mode that can corrupt the file',
+      `${VALID}\nsqlitePragmas:\n  journal_mode: MEMORY\n`,
+      /sqlitePragmas\.journal_mode: must be DELETE, TRUNCATE, PERSIST or WAL/,
+    ],
+    [
+      'synchronous OFF',
+      `${VALID}\nsqlitePragmas:\n  journal_mode: WAL\n  synchronous: 'OFF'\n`,
+      /sqlitePragmas\.synchronous: must be NORMAL, FULL or EXTRA/,
+    ],
+    [
+      'synchronous NORMAL without WAL',
+      `${VALID}\nsqlitePragmas:\n  synchronous: NORMAL\n`,
+      /sqlitePragmas: synchronous NORMAL needs journal_mode WAL/,
+    ],
+    [
+      'unknown pragma',
+      `${VALID}\nsqlitePragmas:\n  cache_size: 2000\n`,
+      /sqlitePragmas: Unrecognized key: "cache_size"/,
     ],
     ['empty file', '', /the file is empty/],
     ['not a mapping', '- namespace\n', /\(top level\): .*expected object/],

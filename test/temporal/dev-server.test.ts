@@ -65,6 +65,11 @@ describe('a dev server from temporal-dev.yml on ephemeral ports', () => {
     expect(fs.existsSync(path.join(tmp.dir, repoConfig.dbFile))).toBe(true);
   });
 
+  it('opens its db file with the configured pragmas (WAL: a -wal file beside it)', () => {
+    expect(repoConfig.sqlitePragmas.journal_mode).toBe('WAL');
+    expect(fs.existsSync(`${path.join(tmp.dir, repoConfig.dbFile)}-wal`)).toBe(true);
+  });
+
   it('is healthy and serves the configured namespace', async () => {
     await expect(checkTemporalHealth(connection, 'switchboard')).resolves.toBeUndefined();
   });

@@ -1,6 +1,17 @@
+import { randomBytes } from 'node:crypto';
+import {
+  createOutboundActivities,
+  type DialPlaced,
+  type PlaceDialInput,
+} from '../../../src/activities/outbound-activities.ts';
 import type { PrismaClient } from '../../../src/db/client.ts';
+import type { OutboundDialer } from '../../../src/providers/ports.ts';
+import { benchLogger } from '../platform.ts';
 
-/** The bench double's dial log: one row per real (newly claimed) dial. Bench databases only. */
+/**
+ * The bench double's dial log, standing in for Twilio's call list: one row per call the real
+ * placeDial asked the instant dialer to place. Bench databases only.
+ */
 export async function createBenchDialLog(prisma: PrismaClient): Promise<void> {
   await prisma.$executeRaw`
     CREATE TABLE IF NOT EXISTS bench_dials (
@@ -8,31 +19,59 @@ export async function createBenchDialLog(prisma: PrismaClient): Promise<void> {
       contact_id uuid NOT NULL,
       attempt int NOT NULL,
       workflow_id text NOT NULL,
+      call_sid text NOT NULL UNIQUE,
+      phone text NOT NULL,
       started_at timestamptz(3) NOT NULL,
       dialed_at timestamptz(3) NOT NULL DEFAULT clock_timestamp()
     )`;
 }
 
+/** Where Twilio would fetch TwiML and post progress: never contacted, the dialer answers itself. */
+const BENCH_ORIGIN = 'http://bench.invalid';
+
+/**
+ * A dialer whose callee answers instantly: placing a call is a row in bench_dials, and a retried
+ * dial's lookup (findRecentCalls) reads those rows, as the real one reads Twilio's call list.
+ */
+function instantDialer(prisma: PrismaClient, dial: PlaceDialInput, startedAtMs: number): OutboundDialer {
+  return {
+    async dial(request) {
+      const callSid = `CA${randomBytes(16).toString('hex')}`;
+      await prisma.$executeRaw`
+        INSERT INTO bench_dials (contact_id, attempt, workflow_id, call_sid, phone, started_at)
+        VALUES (${dial.contactId}::uuid, ${dial.attempt ?? 1}, ${dial.workflowId}, ${callSid}, ${request.to},
+                to_timestamp(${startedAtMs}::float8 / 1000.0))`;
+      return { placed: true, callSid };
+    },
+    async findRecentCalls({ to, since }) {
+      const rows = await prisma.$queryRaw<{ call_sid: string; dialed_at: Date }[]>`
+        SELECT call_sid, dialed_at FROM bench_dials WHERE phone = ${to} AND dialed_at >= ${since}
+        ORDER BY dialed_at DESC`;
+      return rows.map((r) => ({ sid: r.call_sid, status: 'completed', createdAt: r.dialed_at }));
+    },
+    async sayAndHangUp() {
+      throw new Error('the instant dialer reaches no voicemail');
+    },
+  };
+}
+
 /** Activities of the instant dialer (see instant-dialer-workflow.ts). */
 export function createInstantDialerActivities(prisma: PrismaClient) {
+  const logger = benchLogger();
   return {
-    /** Claims the attempt as the real dialer does; only a new claim is logged as a dial. */
-    async benchDial(input: {
-      contactId: string;
-      attempt: number;
-      workflowId: string;
-      startedAtMs: number;
-    }): Promise<void> {
-      await prisma.$transaction(async (tx) => {
-        const claimed = await tx.$queryRaw<{ id: string }[]>`
-          INSERT INTO dial_attempts (id, contact_id, attempt) VALUES (gen_random_uuid(), ${input.contactId}::uuid, ${input.attempt})
-          ON CONFLICT (contact_id, attempt) DO NOTHING RETURNING id`;
-        if (claimed.length === 0) return;
-        await tx.$executeRaw`
-          INSERT INTO bench_dials (contact_id, attempt, workflow_id, started_at)
-          VALUES (${input.contactId}::uuid, ${input.attempt}, ${input.workflowId},
-                  to_timestamp(${input.startedAtMs}::float8 / 1000.0))`;
+    /**
+     * The real placeDial (attempt and do-not-call gates, reconcile on retry, CallSid stored once)
+     * with the instant dialer in place of Twilio. The child's start time goes into the dial log.
+     */
+    async benchPlaceDial(input: PlaceDialInput & { startedAtMs: number }): Promise<DialPlaced> {
+      const { startedAtMs, ...dial } = input;
+      const outbound = createOutboundActivities({
+        prisma,
+        logger,
+        dialer: instantDialer(prisma, dial, startedAtMs),
+        publicBaseUrl: BENCH_ORIGIN,
       });
+      return outbound.placeDial(dial);
     },
   };
 }
@@ -46,7 +85,7 @@ export interface DialFigures {
   dialedOnce: number;
   dialedTwiceOrMore: number;
   notDialed: number;
-  /** Child start (workflow start time) -> outcome written by the campaign (dial_attempts.finished_at), ms. */
+  /** Child start (workflow start time) -> outcome written by the campaign (its batch's updated_at), ms. */
   latenciesMs: number[];
   /** Child start times, ms since epoch, sorted. */
   startsMs: number[];
@@ -64,12 +103,15 @@ export async function readDialFigures(prisma: PrismaClient, campaignId: string):
     FROM (SELECT c.id, count(d.id) AS n FROM campaign_contacts c
           LEFT JOIN bench_dials d ON d.contact_id = c.id
           WHERE c.campaign_id = ${campaignId}::uuid GROUP BY c.id) per_contact`;
+  // The outcome's time is the contact's last update: the campaign's outcome batch, which comes
+  // after the dialer's own recordDialOutcome (that one sets dial_attempts.finished_at, as in
+  // production, so finished_at no longer tells when the campaign wrote it).
   const rows = await prisma.$queryRaw<
     { contact_id: string; attempt: number; start_ms: number; end_ms: number | null }[]
   >`
     SELECT d.contact_id, d.attempt, extract(epoch FROM d.started_at) * 1000 AS start_ms,
-           extract(epoch FROM a.finished_at) * 1000 AS end_ms
-    FROM bench_dials d JOIN dial_attempts a ON a.contact_id = d.contact_id AND a.attempt = d.attempt`;
+           CASE WHEN c.status = 'completed' THEN extract(epoch FROM c.updated_at) * 1000 END AS end_ms
+    FROM bench_dials d JOIN campaign_contacts c ON c.id = d.contact_id`;
   const startsMs = rows.map((r) => Number(r.start_ms)).sort((a, b) => a - b);
   const latenciesMs = rows.filter((r) => r.end_ms !== null).map((r) => Number(r.end_ms) - Number(r.start_ms));
   return {

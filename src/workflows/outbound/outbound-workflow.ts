@@ -1,9 +1,13 @@
 import {
+  type ActivityOptions,
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  type LocalActivityOptions,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -15,14 +19,29 @@ import { SA } from '../search-attributes.ts';
 import * as contract from './contract.ts';
 import { DialTracker } from './dial-tracker.ts';
 
-const records = proxyActivities<Activities>({
+const recordOptions: ActivityOptions & LocalActivityOptions = {
   startToCloseTimeout: '10 seconds',
   retry: {
     initialInterval: '200 milliseconds',
     maximumInterval: '5 seconds',
     nonRetryableErrorTypes: ['BadInput', 'UnknownContact'],
   },
-});
+};
+/** Histories recorded before LEAN_DIAL_PATCH: claim and outcome as regular activities. */
+const records = proxyActivities<Activities>(recordOptions);
+/**
+ * The claim and the outcome are a few milliseconds of idempotent Postgres writes (an upsert, and
+ * updates guarded by `finishedAt IS NULL`), so they run as local activities: a crash only repeats
+ * them, and each saves an activity task's dispatch, three history events and a workflow task.
+ */
+const localRecords = proxyLocalActivities<Activities>(recordOptions);
+/**
+ * Claim and outcome as local activities, and one search-attribute upsert after the dial instead of
+ * one before the claim (which repeated CampaignId/CallDirection set at start) and one for the CallSid.
+ * patched() itself makes the SDK upsert TemporalChangeVersion once, so a new run still has two
+ * upserts; a later release can deprecatePatch once no pre-patch dial is in flight.
+ */
+const LEAN_DIAL_PATCH = 'outbound-lean-dial';
 
 /**
  * The dial itself. Retried without limit while Twilio is unreachable: giving up could leave a
@@ -73,14 +92,19 @@ export async function outboundCallWorkflow(
   }));
   setHandler(contract.dialStateQuery, () => ({ phase: dial.phase, callSid: dial.callSid, disposition }));
   checkInput(input);
-  upsertSearchAttributes([
-    { key: SA.callDirection, value: 'outbound' },
-    ...(input.campaignId ? [{ key: SA.campaignId, value: input.campaignId }] : []),
-  ]);
+  const lean = patched(LEAN_DIAL_PATCH);
+  if (!lean) {
+    upsertSearchAttributes([
+      { key: SA.callDirection, value: 'outbound' },
+      ...(input.campaignId ? [{ key: SA.campaignId, value: input.campaignId }] : []),
+    ]);
+  }
+  const outcomes = lean ? localRecords : records;
 
-  const claim = await records.claimDial({ contactId: input.contactId, attempt: input.attempt });
+  const claim = await outcomes.claimDial({ contactId: input.contactId, attempt: input.attempt });
   if (claim.disposition) {
     // This attempt already finished (its record says how): report it, dial nothing.
+    if (lean) tagDial(input, claim.callSid);
     dial.phase = 'done';
     return { disposition: claim.disposition, callSid: claim.callSid };
   }
@@ -96,9 +120,10 @@ export async function outboundCallWorkflow(
     ringTimeoutSec: input.ringTimeoutSec ?? DEFAULT_RING_TIMEOUT_SEC,
   });
   let detail = placed.detail;
+  if (lean) tagDial(input, placed.callSid);
   if (placed.callSid) {
     dial.placed(placed.callSid);
-    upsertSearchAttributes([{ key: SA.callSid, value: placed.callSid }]);
+    if (!lean) upsertSearchAttributes([{ key: SA.callSid, value: placed.callSid }]);
     await followCall(dial, input);
     disposition = dial.disposition();
     detail = dial.callOutcome ? `call outcome: ${dial.callOutcome}` : dial.terminal;
@@ -106,7 +131,7 @@ export async function outboundCallWorkflow(
     disposition = placed.disposition ?? 'failed';
   }
   dial.phase = 'done';
-  await records.recordDialOutcome({
+  await outcomes.recordDialOutcome({
     contactId: input.contactId,
     attempt: input.attempt,
     disposition,
@@ -118,6 +143,22 @@ export async function outboundCallWorkflow(
     ...(placed.callSid ? { callSid: placed.callSid } : {}),
     ...(detail ? { detail } : {}),
   };
+}
+
+/**
+ * One upsert with what the start did not set: CallDirection (a campaign sets only CampaignId, a
+ * one-off call sets both), CampaignId, and the CallSid once there is a call.
+ */
+function tagDial(input: contract.OutboundCallInput, callSid: string | undefined): void {
+  const given = workflowInfo().typedSearchAttributes;
+  const tags = [
+    ...(given.get(SA.callDirection) === undefined ? [{ key: SA.callDirection, value: 'outbound' }] : []),
+    ...(input.campaignId && given.get(SA.campaignId) === undefined
+      ? [{ key: SA.campaignId, value: input.campaignId }]
+      : []),
+    ...(callSid ? [{ key: SA.callSid, value: callSid }] : []),
+  ];
+  if (tags.length > 0) upsertSearchAttributes(tags);
 }
 
 function checkInput(input: contract.OutboundCallInput): void {
