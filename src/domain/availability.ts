@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from './lazy-schema.ts';
 import { addDays, fromLocal, isValidTimeZone, offsetMs, toLocal, weekday } from './time-zone.ts';
 
 /**
@@ -9,12 +10,12 @@ import { addDays, fromLocal, isValidTimeZone, offsetMs, toLocal, weekday } from 
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
-const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)');
-const interval = z
-  .tuple([clock, clock])
-  .refine(([start, end]) => start < end, 'an interval must end after it starts');
+const clock = lazySchema(() => z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)'));
+const interval = lazySchema(() =>
+  z.tuple([clock, clock]).refine(([start, end]) => start < end, 'an interval must end after it starts'),
+);
 
-export const businessHoursSchema = z.partialRecord(z.enum(WEEKDAYS), z.array(interval));
+export const businessHoursSchema = lazySchema(() => z.partialRecord(z.enum(WEEKDAYS), z.array(interval)));
 export type BusinessHours = z.infer<typeof businessHoursSchema>;
 
 export interface Schedule {

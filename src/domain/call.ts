@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from './lazy-schema.ts';
 
 /**
  * The call's shared vocabulary: what the realtime node, the call workflow and the API say to
@@ -67,39 +68,51 @@ export interface CallState {
   variables?: Record<string, string>;
 }
 
-export const isoInstant = z.iso.datetime({ offset: true });
+export const isoInstant = lazySchema(() => z.iso.datetime({ offset: true }));
 
-export const bookAppointmentArgs = z.strictObject({
-  startsAt: isoInstant.describe('Start of a free slot from findAvailableSlots, ISO 8601 with offset'),
-  notes: z.string().max(500).optional(),
-});
+export const bookAppointmentArgs = lazySchema(() =>
+  z.strictObject({
+    startsAt: isoInstant.describe('Start of a free slot from findAvailableSlots, ISO 8601 with offset'),
+    notes: z.string().max(500).optional(),
+  }),
+);
 export type BookAppointmentArgs = z.infer<typeof bookAppointmentArgs>;
 
-export const rescheduleAppointmentArgs = z.strictObject({
-  appointmentId: z.uuid(),
-  startsAt: isoInstant,
-});
+export const rescheduleAppointmentArgs = lazySchema(() =>
+  z.strictObject({
+    appointmentId: z.uuid(),
+    startsAt: isoInstant,
+  }),
+);
 export type RescheduleAppointmentArgs = z.infer<typeof rescheduleAppointmentArgs>;
 
-export const cancelAppointmentArgs = z.strictObject({
-  appointmentId: z.uuid(),
-  reason: z.string().max(500).optional(),
-});
+export const cancelAppointmentArgs = lazySchema(() =>
+  z.strictObject({
+    appointmentId: z.uuid(),
+    reason: z.string().max(500).optional(),
+  }),
+);
 export type CancelAppointmentArgs = z.infer<typeof cancelAppointmentArgs>;
 
-export const transferArgs = z.strictObject({
-  reason: z.string().max(500).optional(),
-});
+export const transferArgs = lazySchema(() =>
+  z.strictObject({
+    reason: z.string().max(500).optional(),
+  }),
+);
 export type TransferArgs = z.infer<typeof transferArgs>;
 
-export const endCallArgs = z.strictObject({
-  reason: z.string().max(200).optional(),
-});
+export const endCallArgs = lazySchema(() =>
+  z.strictObject({
+    reason: z.string().max(200).optional(),
+  }),
+);
 export type EndCallArgs = z.infer<typeof endCallArgs>;
 
-export const optOutArgs = z.strictObject({
-  reason: z.string().max(200).optional(),
-});
+export const optOutArgs = lazySchema(() =>
+  z.strictObject({
+    reason: z.string().max(200).optional(),
+  }),
+);
 export type OptOutArgs = z.infer<typeof optOutArgs>;
 
 /** What a tool returns to the LLM: a result, or a business refusal it can talk about. */

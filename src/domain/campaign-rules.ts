@@ -5,6 +5,7 @@ import {
   DEFAULT_CALLING_HOURS,
   hasAnyWindow,
 } from './calling-hours.ts';
+import { lazySchema } from './lazy-schema.ts';
 
 /**
  * What a campaign may be configured with, checked once at creation and again (same schema) for
@@ -22,19 +23,21 @@ export type RetryableDisposition = (typeof RETRYABLE_DISPOSITIONS)[number];
 
 const DAY_MS = 86_400_000;
 
-export const retryRulesSchema = z.object({
-  /** Attempts per contact, the first one included. */
-  maxAttempts: z.number().int().min(1).max(20),
-  /** Delay after each disposition before the next attempt; an absent disposition is final. */
-  retryAfterMs: z.partialRecord(
-    z.enum(RETRYABLE_DISPOSITIONS),
-    z
-      .number()
-      .int()
-      .min(1000)
-      .max(30 * DAY_MS),
-  ),
-});
+export const retryRulesSchema = lazySchema(() =>
+  z.object({
+    /** Attempts per contact, the first one included. */
+    maxAttempts: z.number().int().min(1).max(20),
+    /** Delay after each disposition before the next attempt; an absent disposition is final. */
+    retryAfterMs: z.partialRecord(
+      z.enum(RETRYABLE_DISPOSITIONS),
+      z
+        .number()
+        .int()
+        .min(1000)
+        .max(30 * DAY_MS),
+    ),
+  }),
+);
 export type RetryRules = z.infer<typeof retryRulesSchema>;
 
 export const DEFAULT_RETRY_RULES: RetryRules = {
@@ -42,32 +45,38 @@ export const DEFAULT_RETRY_RULES: RetryRules = {
   retryAfterMs: { busy: 10 * 60_000, no_answer: 4 * 3600_000 },
 };
 
-const nonEmptyHours = callingHoursSchema.refine(hasAnyWindow, 'calling hours need at least one window');
+const nonEmptyHours = lazySchema(() =>
+  callingHoursSchema.refine(hasAnyWindow, 'calling hours need at least one window'),
+);
 
-export const concurrencySchema = z.number().int().min(1).max(MAX_CONCURRENCY);
-export const pacingSchema = z.number().int().min(1).max(MAX_PACING_PER_MINUTE);
+export const concurrencySchema = lazySchema(() => z.number().int().min(1).max(MAX_CONCURRENCY));
+export const pacingSchema = lazySchema(() => z.number().int().min(1).max(MAX_PACING_PER_MINUTE));
 
-export const campaignSettingsSchema = z.object({
-  name: z.string().trim().min(1).max(200),
-  agentId: z.uuid(),
-  promptVariables: z.record(z.string(), z.string()).default({}),
-  concurrencyLimit: concurrencySchema,
-  pacingPerMinute: pacingSchema,
-  callingHours: nonEmptyHours.default(DEFAULT_CALLING_HOURS),
-  retryRules: retryRulesSchema.default(DEFAULT_RETRY_RULES),
-  callerId: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number'),
-});
+export const campaignSettingsSchema = lazySchema(() =>
+  z.object({
+    name: z.string().trim().min(1).max(200),
+    agentId: z.uuid(),
+    promptVariables: z.record(z.string(), z.string()).default({}),
+    concurrencyLimit: concurrencySchema,
+    pacingPerMinute: pacingSchema,
+    callingHours: nonEmptyHours.default(DEFAULT_CALLING_HOURS),
+    retryRules: retryRulesSchema.default(DEFAULT_RETRY_RULES),
+    callerId: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number'),
+  }),
+);
 export type CampaignSettingsInput = z.input<typeof campaignSettingsSchema>;
 export type CampaignSettings = z.output<typeof campaignSettingsSchema>;
 
 /** A live change: any subset, at least one field. */
-export const settingsChangeSchema = z
-  .strictObject({
-    concurrencyLimit: concurrencySchema.optional(),
-    pacingPerMinute: pacingSchema.optional(),
-    callingHours: nonEmptyHours.optional(),
-  })
-  .refine((c) => Object.keys(c).length > 0, 'change at least one setting');
+export const settingsChangeSchema = lazySchema(() =>
+  z
+    .strictObject({
+      concurrencyLimit: concurrencySchema.optional(),
+      pacingPerMinute: pacingSchema.optional(),
+      callingHours: nonEmptyHours.optional(),
+    })
+    .refine((c) => Object.keys(c).length > 0, 'change at least one setting'),
+);
 
 /** One problem with one field, of the settings (no row) or of a contact row. */
 export interface CampaignIssue {
