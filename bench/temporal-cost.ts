@@ -7,7 +7,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { ensureTemporalCli } from '../src/temporal/cli-provision.ts';
 import { type DevServerConfig, loadDevConfig } from '../src/temporal/dev-config.ts';
 import { startDevServer } from '../src/temporal/dev-server.ts';
-import { installTemporalRuntime } from '../src/worker.ts';
+import { installTemporalRuntime, workflowBundlerOptions } from '../src/worker.ts';
 import { Cleanup } from './lib/cleanup.ts';
 import { benchLogger, progress } from './lib/platform.ts';
 import { table } from './lib/stats.ts';
@@ -96,6 +96,7 @@ for (const setting of settings) {
     const taskQueue = `cost-${Date.now().toString(36)}`;
     const worker = await Worker.create({
       connection: native,
+      bundlerOptions: workflowBundlerOptions,
       namespace: dev.namespace,
       taskQueue,
       workflowsPath: new URL('./lib/temporal-cost/workflows.ts', import.meta.url).pathname,

@@ -2,7 +2,12 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../src/activities/index.ts';
 import { createPrisma } from '../../src/db/client.ts';
-import { installTemporalRuntime, startWorker, type WorkerHandle } from '../../src/worker.ts';
+import {
+  installTemporalRuntime,
+  startWorker,
+  type WorkerHandle,
+  workflowBundlerOptions,
+} from '../../src/worker.ts';
 import { benchLogger } from './platform.ts';
 import { requiredEnv, serveWorkerParent } from './worker-child.ts';
 
@@ -34,7 +39,7 @@ async function experimentalWorker(extra: Partial<WorkerOptions>): Promise<Worker
     ...base,
     workflowsPath: fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)),
     activities,
-    bundlerOptions: { ignoreModules: [] },
+    bundlerOptions: workflowBundlerOptions,
     ...extra,
   });
   const running = worker.run();

@@ -3,6 +3,7 @@ import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities/index.ts';
 import type { PrismaClient } from '../../src/db/client.ts';
 import type { Logger } from '../../src/logger.ts';
+import { workflowBundlerOptions } from '../../src/worker.ts';
 import { createDialDoubleActivities } from './dial-double.ts';
 
 const WORKFLOWS = fileURLToPath(new URL('./campaign-workflows.ts', import.meta.url));
@@ -17,6 +18,7 @@ export function createCampaignWorker(options: {
 }): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
+    bundlerOptions: workflowBundlerOptions,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowsPath: WORKFLOWS,

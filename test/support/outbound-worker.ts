@@ -10,7 +10,7 @@ import { createPrisma } from '../../src/db/client.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTwilioCallControl } from '../../src/providers/twilio/call-control.ts';
 import { createTwilioDialer } from '../../src/providers/twilio/dialer.ts';
-import { installTemporalRuntime } from '../../src/worker.ts';
+import { installTemporalRuntime, workflowBundlerOptions } from '../../src/worker.ts';
 
 export interface OutboundWorkerOptions {
   address: string;
@@ -36,6 +36,7 @@ const twilio = {
 const connection = await NativeConnection.connect({ address: options.address });
 const worker = await Worker.create({
   connection,
+  bundlerOptions: workflowBundlerOptions,
   namespace: options.namespace,
   taskQueue: options.taskQueue,
   workflowsPath: fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)),

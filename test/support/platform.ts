@@ -8,7 +8,7 @@ import { applyMigrations } from '../../src/db/migrator.ts';
 import { createLogger } from '../../src/logger.ts';
 import { MIGRATIONS_DIR } from '../../src/platform/database-deps.ts';
 import type { CallControl, OutboundDialer } from '../../src/providers/ports.ts';
-import { installTemporalRuntime } from '../../src/worker.ts';
+import { installTemporalRuntime, workflowBundlerOptions } from '../../src/worker.ts';
 import { createTestDatabase } from './database.ts';
 
 const WORKFLOWS = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
@@ -56,6 +56,7 @@ export async function startTestPlatform(options: {
   });
   const worker = await Worker.create({
     connection: native,
+    bundlerOptions: workflowBundlerOptions,
     namespace,
     taskQueue,
     workflowsPath: WORKFLOWS,

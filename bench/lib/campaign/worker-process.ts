@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../../src/activities/index.ts';
 import { createPrisma } from '../../../src/db/client.ts';
-import { installTemporalRuntime } from '../../../src/worker.ts';
+import { installTemporalRuntime, workflowBundlerOptions } from '../../../src/worker.ts';
 import { benchLogger } from '../platform.ts';
 import { requiredEnv, serveWorkerParent } from '../worker-child.ts';
 import { createInstantDialerActivities } from './instant-dialer.ts';
@@ -22,6 +22,7 @@ await prisma.$connect();
 const connection = await NativeConnection.connect({ address: requiredEnv('BENCH_TEMPORAL_ADDRESS') });
 const worker = await Worker.create({
   connection,
+  bundlerOptions: workflowBundlerOptions,
   namespace: requiredEnv('BENCH_NAMESPACE'),
   taskQueue: requiredEnv('BENCH_TASK_QUEUE'),
   workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
