@@ -1,6 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import type { LogLevel, LogMetadata } from '@temporalio/common';
-import { DefaultLogger, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  type NativeConnection,
+  Runtime,
+  type WorkerOptions as SdkWorkerOptions,
+  Worker,
+} from '@temporalio/worker';
 import type { Activities } from './activities/index.ts';
 import type { Logger } from './logger.ts';
 
@@ -26,13 +32,11 @@ const workflowsPath = fileURLToPath(
 
 /**
  * How the workflow bundle is built; every worker (tests and benchmarks too) uses these, so what is
- * tested is what runs. zod is preloaded: the sandbox otherwise evaluates it again for every
- * workflow execution (about a tenth of the workflow thread's time when a campaign starts its dial
- * workflows). Preloaded modules are shared by all workflows and deep-frozen, which is safe for zod:
- * it keeps no per-workflow state, and the schemas workflows parse with are built per workflow
- * (src/domain/lazy-schema.ts), never frozen.
+ * tested is what runs. zod is deliberately NOT in `preloadModules`: preloaded modules are
+ * deep-frozen and zod writes its global config lazily (default locale on first schema), which
+ * then fails inside workflows (tried: 13 workflow tests failed).
  */
-export const workflowBundlerOptions = { ignoreModules: [], preloadModules: ['zod'] };
+export const workflowBundlerOptions: NonNullable<SdkWorkerOptions['bundlerOptions']> = { ignoreModules: [] };
 
 /** Routes the SDK's own logs (core, workflow and activity loggers) into pino. Call once per process. */
 export function installTemporalRuntime(logger: Logger): void {
