@@ -23,11 +23,23 @@ export function peakStartsPerSecond(startsMs: readonly number[]): number {
 
 export const mb = (bytes: number) => bytes / 2 ** 20;
 
+/**
+ * Longest time without a dial start between the first and the last (sorted child start times):
+ * a campaign that stops dialing at a run boundary shows it here.
+ */
+function longestGap(sortedStartsMs: number[]): number {
+  let gap = 0;
+  for (let i = 1; i < sortedStartsMs.length; i++)
+    gap = Math.max(gap, (sortedStartsMs[i] ?? 0) - (sortedStartsMs[i - 1] ?? 0));
+  return gap;
+}
+
 /** The figures both campaign benchmarks print, as table rows and JSON fields. */
 export function commonFigures(r: CampaignBenchResult) {
   const lat = summarize(r.dials.latenciesMs);
   const rate = dialStartRate(r.dials.startsMs);
   const peak = peakStartsPerSecond(r.dials.startsMs);
+  const gapMs = longestGap(r.dials.startsMs);
   const rssMax = Math.max(...r.rss.map((s) => s.rss));
   const maxHistory = Math.max(...r.runHistoryLengths);
   const contactsPerS = (r.options.contacts / r.wallMs) * 1000;
@@ -37,6 +49,7 @@ export function commonFigures(r: CampaignBenchResult) {
     ['contacts/s (start -> result)', fmtMs(contactsPerS)],
     ['dial starts/s (first -> last child start)', fmtMs(rate)],
     ['dial starts/s, best 1-s window', String(peak)],
+    ['longest gap between two dial starts (s)', fmtMs(gapMs / 1000)],
     ['dial start -> outcome written p50 (ms)', fmtMs(lat.p50)],
     ['dial start -> outcome written p99 (ms)', fmtMs(lat.p99)],
     ['dial start -> outcome written max (ms)', fmtMs(lat.max)],
@@ -61,6 +74,7 @@ export function commonFigures(r: CampaignBenchResult) {
     contacts_per_s: round1(contactsPerS),
     dial_starts_per_s: round1(rate),
     dial_starts_peak_1s: peak,
+    longest_start_gap_s: round1(gapMs / 1000),
     outcome_latency_p50_ms: round1(lat.p50),
     outcome_latency_p99_ms: round1(lat.p99),
     outcome_latency_max_ms: round1(lat.max),
