@@ -53,7 +53,8 @@ export function commonFigures(r: CampaignBenchResult) {
     ['dial start -> outcome written p50 (ms)', fmtMs(lat.p50)],
     ['dial start -> outcome written p99 (ms)', fmtMs(lat.p99)],
     ['dial start -> outcome written max (ms)', fmtMs(lat.max)],
-    ['in flight reached (max)', String(r.dials.maxInFlight)],
+    ['in flight reached (max, child start -> outcome written)', String(r.dials.maxInFlight)],
+    ['live dials reached (max, child start -> dialer closed it)', String(r.dials.maxLive)],
     [
       'dialed exactly once / twice+ / never',
       `${r.dials.dialedOnce} / ${r.dials.dialedTwiceOrMore} / ${r.dials.notDialed}`,
@@ -79,6 +80,7 @@ export function commonFigures(r: CampaignBenchResult) {
     outcome_latency_p99_ms: round1(lat.p99),
     outcome_latency_max_ms: round1(lat.max),
     in_flight_max: r.dials.maxInFlight,
+    live_max: r.dials.maxLive,
     dials: r.dials.dials,
     dialed_once: r.dials.dialedOnce,
     dialed_twice_or_more: r.dials.dialedTwiceOrMore,
@@ -92,9 +94,9 @@ export function commonFigures(r: CampaignBenchResult) {
   };
   const stageNames: Record<string, string> = {
     firstTaskDispatch: 'child started -> first workflow task started',
-    activityDispatch: 'claim activity scheduled -> started',
-    activityRun: 'claim activity started -> completed (Postgres)',
-    closeAfterActivity: 'claim completed -> child closed',
+    activityDispatch: 'placeDial activity scheduled -> started',
+    activityRun: 'placeDial activity started -> completed',
+    closeAfterActivity: 'placeDial completed -> child closed',
     outcomeAfterClose: 'child closed -> campaign wrote the outcome',
     parentNotified: '  of which: child closed -> completion in campaign history',
     outcomeAfterNotified: '  of which: completion in campaign history -> outcome written',
@@ -111,7 +113,8 @@ export function commonFigures(r: CampaignBenchResult) {
   const parentLine =
     `  campaign workflow tasks (first ${Math.min(20, r.runHistoryLengths.length)} runs): ${dispatch.n} tasks, ` +
     `scheduled -> started p50 ${fmtMs(dispatch.p50)} ms, p99 ${fmtMs(dispatch.p99)} ms, max ${fmtMs(dispatch.max)} ms; ` +
-    `timed out ${r.parent.taskTimeouts}, failed ${r.parent.taskFailures}`;
+    `timed out ${r.parent.taskTimeouts}, failed ${r.parent.taskFailures}` +
+    (r.parent.taskFailures > 0 ? ` ${JSON.stringify(r.parent.taskFailureCauses)}` : '');
   const stagesP50 = Object.fromEntries(Object.keys(stageNames).map((k) => [k, round1(stage(k).p50)]));
   return {
     rows,
