@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignProgress, startCampaign } from '../../src/campaigns/campaign-control.ts';
+import { campaignProgress } from '../../src/campaigns/campaign-control.ts';
 import {
   type CampaignInput,
   type CampaignProgress,
@@ -66,7 +66,11 @@ describe('campaign workflow: hand-off across continue-as-new', () => {
     const campaignId = await createTestCampaign(platform, contacts(16, { simHoldMs: '2500' }), {
       concurrencyLimit: 3,
     });
-    await startCampaign(platform, campaignId, { pageSize: 4, dialsPerRun: 4 });
+    await platform.client.workflow.start(campaignWorkflowType, {
+      taskQueue: platform.taskQueue,
+      workflowId: campaignWorkflowId(campaignId),
+      args: [{ campaignId, pageSize: 4, dialsPerRun: 4, handOffDials: true } satisfies CampaignInput],
+    });
     const seenInFlight: number[] = [];
     let done = false;
     const sampling = (async () => {
@@ -146,7 +150,13 @@ describe('campaign workflow: hand-off across continue-as-new', () => {
       concurrencyLimit: 2,
       retryRules: { maxAttempts: 1, retryAfterMs: {} },
     });
-    const input: CampaignInput = { campaignId, pageSize: 2, dialsPerRun: 2, handOffCheckMs: 1_000 };
+    const input: CampaignInput = {
+      campaignId,
+      pageSize: 2,
+      dialsPerRun: 2,
+      handOffDials: true,
+      handOffCheckMs: 1_000,
+    };
     await platform.client.workflow.start(campaignWorkflowType, {
       taskQueue: platform.taskQueue,
       workflowId: campaignWorkflowId(campaignId),

@@ -45,6 +45,7 @@ describe('outbound call workflow: campaign hand-off', () => {
     // A campaign run as its predecessor hands it over: this dial in flight, nothing else left to dial.
     const input: CampaignInput = {
       campaignId: campaign.id,
+      handOffDials: true,
       carried: {
         settings: {
           agentId,

@@ -20,6 +20,11 @@ export interface CampaignInput {
    */
   dialsPerRun?: number;
   /**
+   * Hand in-flight dials to the next run at continue-as-new instead of waiting for them (off by
+   * default for now: see campaign-workflow.ts). Carried into every later run.
+   */
+  handOffDials?: boolean;
+  /**
    * How long a handed-off dial may stay unheard of before the run checks whether its child is still
    * open (default 2 minutes); a closed child that never reported is settled from its dial record.
    */
