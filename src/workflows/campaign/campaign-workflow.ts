@@ -35,8 +35,9 @@ function startingProgress(): contract.CampaignProgress {
  * within each contact's calling hours, never more than the concurrency limit at once nor faster
  * than the pacing, retrying by disposition. Pause, resume and cancel are signals; settings change
  * through a validated update. It continues as new once a run's history nears its event budget
- * (or after `dialsPerRun` dials). Dials still running then are handed to the next run (their
- * results come by signal, hand-off.ts); runs recorded before 'campaign-handoff' waited for them. No run approaches Temporal's history limits, and the
+ * (or after `dialsPerRun` dials). With `handOffDials`, dials still running then are handed to the
+ * next run (their results come by signal, hand-off.ts); otherwise the run waits for them, since a
+ * child's result reaches only the run that started it. No run approaches Temporal's history limits, and the
  * concurrency limit (at most 500) keeps pending children under the 2,000 per run.
  */
 export async function campaignWorkflow(input: contract.CampaignInput): Promise<contract.CampaignProgress> {
