@@ -7,6 +7,7 @@ import {
   cancelWaitingContacts,
   contactPage,
   type DialableContact,
+  dialAttemptOutcome,
   dueContacts,
   reopenDeferred,
   setCampaignStatus,
@@ -80,6 +81,18 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
     ): Promise<CampaignCounts | undefined> {
       await applyContactUpdates(prisma, input);
       return input.withCounts ? campaignCounts(prisma, input.campaignId) : undefined;
+    },
+    /**
+     * A handed-off dial whose child closed without reporting (failed or terminated): what its
+     * attempt record says, or `failed` when it has none, so the campaign frees the slot.
+     */
+    async handedOffDialOutcome(input: { contactId: string; attempt: number }) {
+      const o = await dialAttemptOutcome(prisma, input.contactId, input.attempt);
+      return {
+        disposition: o.disposition ?? ('failed' as const),
+        ...(o.callSid ? { callSid: o.callSid } : {}),
+        detail: 'the dial closed without reporting its result',
+      };
     },
     async setCampaignStatus(input: { campaignId: string; status: CampaignStatus }): Promise<void> {
       await setCampaignStatus(prisma, input.campaignId, input.status, now());

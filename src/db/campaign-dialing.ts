@@ -170,6 +170,19 @@ export async function campaignCounts(prisma: PrismaClient, campaignId: string): 
   return { contactsByStatus, dispositions };
 }
 
+/** What a dial attempt's own record says about its end (none while the attempt is open). */
+export async function dialAttemptOutcome(
+  prisma: PrismaClient,
+  contactId: string,
+  attempt: number,
+): Promise<{ disposition?: DialDisposition; callSid?: string }> {
+  const row = await prisma.dialAttempt.findUnique({
+    where: { contactId_attempt: { contactId, attempt } },
+    select: { disposition: true, callSid: true },
+  });
+  return { disposition: row?.disposition ?? undefined, callSid: row?.callSid ?? undefined };
+}
+
 /** After calling hours changed: deferred first attempts become due now and are re-checked. */
 export async function reopenDeferred(prisma: PrismaClient, campaignId: string, now: Date): Promise<number> {
   const r = await prisma.campaignContact.updateMany({

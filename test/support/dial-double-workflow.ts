@@ -1,5 +1,6 @@
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { DialDisposition } from '../../src/db/enums.ts';
+import { CampaignReport } from '../../src/workflows/outbound/campaign-report.ts';
 import type { OutboundCallInput, OutboundCallResult } from '../../src/workflows/outbound/contract.ts';
 import type { DialDoubleActivities } from './dial-double.ts';
 
@@ -16,6 +17,8 @@ const acts = proxyActivities<DialDoubleActivities>({
  * `variables.simScript` (e.g. "busy,answered").
  */
 export async function outboundCallWorkflow(input: OutboundCallInput): Promise<OutboundCallResult> {
+  // Takes the campaign's hand-off like the real dialer (src/workflows/outbound/campaign-report.ts).
+  const report = new CampaignReport();
   const attempt = input.attempt ?? 1;
   const script = (input.variables?.simScript ?? 'answered').split(',');
   const disposition = script[Math.min(attempt, script.length) - 1] as DialDisposition;
@@ -30,5 +33,7 @@ export async function outboundCallWorkflow(input: OutboundCallInput): Promise<Ou
   const holdMs = Number(input.variables?.simHoldMs ?? '0');
   if (holdMs > 0) await sleep(holdMs);
   await acts.simHangUp({ workflowId: info.workflowId });
-  return { disposition, callSid: `CAsim-${info.workflowId}` };
+  const result = { disposition, callSid: `CAsim-${info.workflowId}` };
+  await report.deliver(input, result);
+  return result;
 }

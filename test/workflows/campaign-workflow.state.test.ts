@@ -104,4 +104,69 @@ describe('campaign workflow: state', () => {
     s.enqueue([contact('1')]);
     expect(s.queue.map((c) => c.id)).toEqual(['2', '3', '1']);
   });
+  it('hands off: carries in-flight dials and unwritten results, counts carried dials against the limit', () => {
+    const s = state(true);
+    s.handoff = true;
+    s.enqueue([contact('1'), contact('2')]);
+    expect([dialHead(s), dialHead(s)]).toEqual(['dial', 'dial']);
+    expect(s.allHandedOff()).toBe(false);
+    s.handedOff('1', 1, 'UTC', NOW);
+    s.handedOff('9', 1, 'UTC', NOW); // not in flight: ignored
+    expect(s.allHandedOff()).toBe(false);
+    // Dial 2 could not take the hand-off (it had closed): its completion reaches this run.
+    expect(s.settleDial(contact('2'), 1, { disposition: 'busy' }, NOW)).toBe(true);
+    expect(s.allHandedOff()).toBe(true);
+    const carried = s.carry();
+    expect(carried.handedOff).toEqual([{ contactId: '1', attempt: 1, timeZone: 'UTC', sinceMs: NOW }]);
+    expect(carried.unwrittenOutcomes).toMatchObject([{ contactId: '2', attempt: 1, disposition: 'busy' }]);
+
+    const next = new CampaignState(carried);
+    next.freeSlotOnResult = true;
+    next.handoff = true;
+    expect(next.progress()).toMatchObject({ inFlight: 1, unwritten: 1 });
+    expect(next.hasUpdates()).toBe(true); // the carried result is written by the new run
+    next.enqueue([contact('1'), contact('3'), contact('4')]);
+    expect(next.queue.map((c) => c.id)).toEqual(['3', '4']); // the carried dial is not queued again
+    expect([dialHead(next), dialHead(next)]).toEqual(['dial', 'waitForSlot']);
+    // Reports for an unknown contact or an older attempt change nothing; the first real one counts once.
+    expect(next.dialReported({ contactId: '9', attempt: 1, result: { disposition: 'answered' } }, NOW)).toBe(
+      false,
+    );
+    expect(next.dialReported({ contactId: '1', attempt: 0, result: { disposition: 'answered' } }, NOW)).toBe(
+      false,
+    );
+    expect(next.progress().inFlight).toBe(2);
+    expect(next.dialReported({ contactId: '1', attempt: 1, result: { disposition: 'answered' } }, NOW)).toBe(
+      true,
+    );
+    expect(next.dialReported({ contactId: '1', attempt: 1, result: { disposition: 'answered' } }, NOW)).toBe(
+      false,
+    );
+    expect(next.progress()).toMatchObject({ inFlight: 1, unwritten: 2 });
+    expect(next.takeUpdates().outcomes.map((o) => [o.contactId, o.disposition])).toEqual([
+      ['2', 'busy'],
+      ['1', 'answered'],
+    ]);
+  });
+
+  it('settles a handed-off dial once when both its signal and its completion reach the run', () => {
+    const s = state(true);
+    s.handoff = true;
+    s.enqueue([contact('1')]);
+    dialHead(s);
+    s.handedOff('1', 1, 'UTC', NOW);
+    expect(s.dialReported({ contactId: '1', attempt: 1, result: { disposition: 'answered' } }, NOW)).toBe(
+      true,
+    );
+    expect(s.settleDial(contact('1'), 1, { disposition: 'answered' }, NOW)).toBe(false);
+    expect(s.takeUpdates().outcomes).toHaveLength(1);
+    expect(s.carry().handedOff).toEqual([]);
+  });
+
+  it('carries nothing new in runs recorded before the hand-off', () => {
+    const s = state(true);
+    s.enqueue([contact('1')]);
+    dialHead(s);
+    expect(s.carry()).not.toHaveProperty('handedOff');
+  });
 });

@@ -9,9 +9,9 @@ type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 export interface DialStages {
   /** Child started -> its first workflow task picked up by the worker. */
   firstTaskDispatch: number;
-  /** The claim activity: scheduled -> started (matching to a poll). */
+  /** The dial's one activity task, placeDial (the claim is a local activity): scheduled -> started. */
   activityDispatch: number;
-  /** The claim activity: started -> completed (the Postgres transaction). */
+  /** placeDial: started -> completed (the instant dialer's Postgres write). */
   activityRun: number;
   /** The activity's completion -> the child closed (second workflow task). */
   closeAfterActivity: number;
@@ -64,6 +64,8 @@ export interface ParentFigures {
   /** Workflow tasks of the campaign that timed out or failed (each one costs a retry of the task). */
   taskTimeouts: number;
   taskFailures: number;
+  /** Why those tasks failed (WorkflowTaskFailedCause name → count). */
+  taskFailureCauses: Record<string, number>;
   /** Workflow task scheduled -> started in the campaign runs, ms. */
   taskDispatchMs: number[];
   /** When each child's completion was recorded in the campaign's history, by child workflow id. */
@@ -79,6 +81,7 @@ export async function parentFigures(
   const out: ParentFigures = {
     taskTimeouts: 0,
     taskFailures: 0,
+    taskFailureCauses: {},
     taskDispatchMs: [],
     childCompletedAtMs: new Map(),
   };
@@ -90,8 +93,14 @@ export async function parentFigures(
       else if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED && scheduled)
         out.taskDispatchMs.push(ms(e) - ms(scheduled));
       else if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) out.taskTimeouts++;
-      else if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) out.taskFailures++;
-      else if (e.eventType === EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED) {
+      else if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) {
+        out.taskFailures++;
+        const cause = proto.temporal.api.enums.v1.WorkflowTaskFailedCause[
+          e.workflowTaskFailedEventAttributes?.cause ?? 0
+        ] as string | undefined;
+        const name = cause ?? String(e.workflowTaskFailedEventAttributes?.cause);
+        out.taskFailureCauses[name] = (out.taskFailureCauses[name] ?? 0) + 1;
+      } else if (e.eventType === EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED) {
         const id = e.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.workflowId;
         if (id) out.childCompletedAtMs.set(id, ms(e));
       }

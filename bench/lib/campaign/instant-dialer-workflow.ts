@@ -6,6 +6,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../../src/activities/index.ts';
+import { CampaignReport } from '../../../src/workflows/outbound/campaign-report.ts';
 import type { OutboundCallInput, OutboundCallResult } from '../../../src/workflows/outbound/contract.ts';
 import { SA } from '../../../src/workflows/search-attributes.ts';
 import type { InstantDialerActivities } from './instant-dialer.ts';
@@ -38,9 +39,15 @@ const dialing = proxyActivities<InstantDialerActivities>({
  */
 export async function outboundCallWorkflow(input: OutboundCallInput): Promise<OutboundCallResult> {
   const info = workflowInfo();
+  // The real dialer's hand-off (a report by signal once a continuing campaign asks for it).
+  const report = new CampaignReport();
   patched('outbound-lean-dial');
   const claim = await records.claimDial({ contactId: input.contactId, attempt: input.attempt });
-  if (claim.disposition) return { disposition: claim.disposition, callSid: claim.callSid };
+  if (claim.disposition) {
+    const done = { disposition: claim.disposition, callSid: claim.callSid };
+    await report.deliver(input, done);
+    return done;
+  }
   const placed = await dialing.benchPlaceDial({
     workflowId: info.workflowId,
     to: input.to,
@@ -64,5 +71,7 @@ export async function outboundCallWorkflow(input: OutboundCallInput): Promise<Ou
     disposition,
     callSid: placed.callSid,
   });
-  return { disposition, ...(placed.callSid ? { callSid: placed.callSid } : {}) };
+  const result = { disposition, ...(placed.callSid ? { callSid: placed.callSid } : {}) };
+  await report.deliver(input, result);
+  return result;
 }

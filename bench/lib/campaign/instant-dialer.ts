@@ -91,6 +91,13 @@ export interface DialFigures {
   startsMs: number[];
   /** Most dials between child start and recorded outcome at one moment. */
   maxInFlight: number;
+  /**
+   * Most dials between child start and the dialer's own outcome record (dial_attempts.finished_at,
+   * written just before the child closes) at one moment: the slots the concurrency limit bounds.
+   * A result decided but not yet in the campaign's batch write frees its slot, so this can be
+   * lower than `maxInFlight`.
+   */
+  maxLive: number;
   /** Up to 40 dials spread over the campaign, for a look at their histories. */
   sample: { contactId: string; attempt: number; outcomeMs: number }[];
 }
@@ -107,11 +114,19 @@ export async function readDialFigures(prisma: PrismaClient, campaignId: string):
   // after the dialer's own recordDialOutcome (that one sets dial_attempts.finished_at, as in
   // production, so finished_at no longer tells when the campaign wrote it).
   const rows = await prisma.$queryRaw<
-    { contact_id: string; attempt: number; start_ms: number; end_ms: number | null }[]
+    {
+      contact_id: string;
+      attempt: number;
+      start_ms: number;
+      end_ms: number | null;
+      live_end_ms: number | null;
+    }[]
   >`
     SELECT d.contact_id, d.attempt, extract(epoch FROM d.started_at) * 1000 AS start_ms,
-           CASE WHEN c.status = 'completed' THEN extract(epoch FROM c.updated_at) * 1000 END AS end_ms
-    FROM bench_dials d JOIN campaign_contacts c ON c.id = d.contact_id`;
+           CASE WHEN c.status = 'completed' THEN extract(epoch FROM c.updated_at) * 1000 END AS end_ms,
+           extract(epoch FROM a.finished_at) * 1000 AS live_end_ms
+    FROM bench_dials d JOIN campaign_contacts c ON c.id = d.contact_id
+    LEFT JOIN dial_attempts a ON a.contact_id = d.contact_id AND a.attempt = d.attempt`;
   const startsMs = rows.map((r) => Number(r.start_ms)).sort((a, b) => a - b);
   const latenciesMs = rows.filter((r) => r.end_ms !== null).map((r) => Number(r.end_ms) - Number(r.start_ms));
   return {
@@ -126,6 +141,7 @@ export async function readDialFigures(prisma: PrismaClient, campaignId: string):
       .slice(0, 40)
       .map((r) => ({ contactId: r.contact_id, attempt: r.attempt, outcomeMs: Number(r.end_ms) })),
     maxInFlight: maxOverlap(rows.map((r) => [Number(r.start_ms), Number(r.end_ms ?? Number.MAX_VALUE)])),
+    maxLive: maxOverlap(rows.map((r) => [Number(r.start_ms), Number(r.live_end_ms ?? Number.MAX_VALUE)])),
   };
 }
 

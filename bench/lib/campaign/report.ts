@@ -23,11 +23,23 @@ export function peakStartsPerSecond(startsMs: readonly number[]): number {
 
 export const mb = (bytes: number) => bytes / 2 ** 20;
 
+/**
+ * Longest time without a dial start between the first and the last (sorted child start times):
+ * a campaign that stops dialing at a run boundary shows it here.
+ */
+function longestGap(sortedStartsMs: number[]): number {
+  let gap = 0;
+  for (let i = 1; i < sortedStartsMs.length; i++)
+    gap = Math.max(gap, (sortedStartsMs[i] ?? 0) - (sortedStartsMs[i - 1] ?? 0));
+  return gap;
+}
+
 /** The figures both campaign benchmarks print, as table rows and JSON fields. */
 export function commonFigures(r: CampaignBenchResult) {
   const lat = summarize(r.dials.latenciesMs);
   const rate = dialStartRate(r.dials.startsMs);
   const peak = peakStartsPerSecond(r.dials.startsMs);
+  const gapMs = longestGap(r.dials.startsMs);
   const rssMax = Math.max(...r.rss.map((s) => s.rss));
   const maxHistory = Math.max(...r.runHistoryLengths);
   const contactsPerS = (r.options.contacts / r.wallMs) * 1000;
@@ -37,10 +49,12 @@ export function commonFigures(r: CampaignBenchResult) {
     ['contacts/s (start -> result)', fmtMs(contactsPerS)],
     ['dial starts/s (first -> last child start)', fmtMs(rate)],
     ['dial starts/s, best 1-s window', String(peak)],
+    ['longest gap between two dial starts (s)', fmtMs(gapMs / 1000)],
     ['dial start -> outcome written p50 (ms)', fmtMs(lat.p50)],
     ['dial start -> outcome written p99 (ms)', fmtMs(lat.p99)],
     ['dial start -> outcome written max (ms)', fmtMs(lat.max)],
-    ['in flight reached (max)', String(r.dials.maxInFlight)],
+    ['in flight reached (max, child start -> outcome written)', String(r.dials.maxInFlight)],
+    ['live dials reached (max, child start -> dialer closed it)', String(r.dials.maxLive)],
     [
       'dialed exactly once / twice+ / never',
       `${r.dials.dialedOnce} / ${r.dials.dialedTwiceOrMore} / ${r.dials.notDialed}`,
@@ -61,10 +75,12 @@ export function commonFigures(r: CampaignBenchResult) {
     contacts_per_s: round1(contactsPerS),
     dial_starts_per_s: round1(rate),
     dial_starts_peak_1s: peak,
+    longest_start_gap_s: round1(gapMs / 1000),
     outcome_latency_p50_ms: round1(lat.p50),
     outcome_latency_p99_ms: round1(lat.p99),
     outcome_latency_max_ms: round1(lat.max),
     in_flight_max: r.dials.maxInFlight,
+    live_max: r.dials.maxLive,
     dials: r.dials.dials,
     dialed_once: r.dials.dialedOnce,
     dialed_twice_or_more: r.dials.dialedTwiceOrMore,
@@ -78,9 +94,9 @@ export function commonFigures(r: CampaignBenchResult) {
   };
   const stageNames: Record<string, string> = {
     firstTaskDispatch: 'child started -> first workflow task started',
-    activityDispatch: 'claim activity scheduled -> started',
-    activityRun: 'claim activity started -> completed (Postgres)',
-    closeAfterActivity: 'claim completed -> child closed',
+    activityDispatch: 'placeDial activity scheduled -> started',
+    activityRun: 'placeDial activity started -> completed',
+    closeAfterActivity: 'placeDial completed -> child closed',
     outcomeAfterClose: 'child closed -> campaign wrote the outcome',
     parentNotified: '  of which: child closed -> completion in campaign history',
     outcomeAfterNotified: '  of which: completion in campaign history -> outcome written',
@@ -97,7 +113,8 @@ export function commonFigures(r: CampaignBenchResult) {
   const parentLine =
     `  campaign workflow tasks (first ${Math.min(20, r.runHistoryLengths.length)} runs): ${dispatch.n} tasks, ` +
     `scheduled -> started p50 ${fmtMs(dispatch.p50)} ms, p99 ${fmtMs(dispatch.p99)} ms, max ${fmtMs(dispatch.max)} ms; ` +
-    `timed out ${r.parent.taskTimeouts}, failed ${r.parent.taskFailures}`;
+    `timed out ${r.parent.taskTimeouts}, failed ${r.parent.taskFailures}` +
+    (r.parent.taskFailures > 0 ? ` ${JSON.stringify(r.parent.taskFailureCauses)}` : '');
   const stagesP50 = Object.fromEntries(Object.keys(stageNames).map((k) => [k, round1(stage(k).p50)]));
   return {
     rows,

@@ -2,7 +2,7 @@ import { nextCallableAt } from '../../domain/calling-hours.ts';
 import { afterAttempt, type CampaignRunSettings, type SettingsChange } from '../../domain/campaign-rules.ts';
 import { type PacingBucket, reshapeBucket, takeToken } from '../../domain/pacing.ts';
 import type { OutboundCallResult } from '../outbound/contract.ts';
-import type { CampaignCarriedState, CampaignProgress } from './contract.ts';
+import type { CampaignCarriedState, CampaignProgress, DialFinished, HandedOffDial } from './contract.ts';
 
 /** A contact as the workflow holds it (the activity's DialableContact, without importing db code). */
 export interface QueuedContact {
@@ -64,6 +64,13 @@ export class CampaignState {
    * does not hold back new dials. False only when replaying runs recorded before the change.
    */
   freeSlotOnResult = false;
+  /**
+   * Contact id → dial whose result comes by `dialFinished` signal (campaign-handoff): handed off by
+   * this run before it continues as new, or carried from the previous run. Always also in `inFlight`.
+   */
+  readonly reporting = new Map<string, Omit<HandedOffDial, 'contactId'>>();
+  /** campaign-handoff: in-flight dials are carried across continue-as-new instead of awaited. */
+  handoff = false;
   marks: { contactId: string; attempt: number }[] = [];
   deferrals: { contactId: string; atMs: number }[] = [];
   outcomes: Outcome[] = [];
@@ -81,6 +88,14 @@ export class CampaignState {
     this.dispositions = carried.dispositions;
     this.dialsStarted = carried.dialsStarted;
     this.runs = carried.runs;
+    for (const d of carried.handedOff ?? []) {
+      this.inFlight.set(d.contactId, d.attempt);
+      this.reporting.set(d.contactId, { attempt: d.attempt, timeZone: d.timeZone, sinceMs: d.sinceMs });
+    }
+    for (const o of carried.unwrittenOutcomes ?? []) {
+      this.outcomes.push(o);
+      this.unwritten.set(o.contactId, o.attempt);
+    }
   }
 
   carry(): CampaignCarriedState {
@@ -96,7 +111,57 @@ export class CampaignState {
       dispositions: this.dispositions,
       dialsStarted: this.dialsStarted,
       runs: this.runs + 1,
+      ...(this.handoff ? this.carryHandOff() : {}),
     };
+  }
+
+  /** Dials still running and results not written yet: the next run finishes them. */
+  private carryHandOff(): Pick<CampaignCarriedState, 'handedOff' | 'unwrittenOutcomes'> {
+    const handedOff = [...this.reporting].map(([contactId, d]) => ({ contactId, ...d }));
+    return { handedOff, unwrittenOutcomes: this.outcomes };
+  }
+
+  /** A child of this run took the hand-off: its result will come by signal. */
+  handedOff(contactId: string, attempt: number, timeZone: string, nowMs: number): void {
+    if (this.inFlight.get(contactId) === attempt)
+      this.reporting.set(contactId, { attempt, timeZone, sinceMs: nowMs });
+  }
+
+  /**
+   * A dial's result, from its child's completion or its `dialFinished` signal (a child handed off
+   * just before finishing can deliver both). Only the first for the dial in flight counts; a result
+   * for an unknown or older attempt is ignored. Returns whether it counted.
+   */
+  settleDial(
+    contact: Pick<QueuedContact, 'id' | 'timeZone'>,
+    attempt: number,
+    result: OutboundCallResult,
+    nowMs: number,
+  ): boolean {
+    if (this.inFlight.get(contact.id) !== attempt) return false;
+    this.reporting.delete(contact.id);
+    this.finishDial(contact, attempt, result, nowMs);
+    return true;
+  }
+
+  /** A `dialFinished` signal: counts only for a dial whose result was handed off. */
+  dialReported(report: DialFinished, nowMs: number): boolean {
+    const d = this.reporting.get(report.contactId);
+    if (!d || d.attempt !== report.attempt) return false;
+    return this.settleDial({ id: report.contactId, timeZone: d.timeZone }, d.attempt, report.result, nowMs);
+  }
+
+  /** Handed-off dials not heard of since `beforeMs`. */
+  unheardSince(beforeMs: number): HandedOffDial[] {
+    return [...this.reporting]
+      .filter(([, d]) => d.sinceMs <= beforeMs)
+      .map(([contactId, d]) => ({ contactId, ...d }));
+  }
+
+  /** Every dial still in flight has been handed off (its result will come by signal). */
+  allHandedOff(): boolean {
+    for (const [id, attempt] of this.inFlight) if (this.reporting.get(id)?.attempt !== attempt) return false;
+    return true;
   }
 
   bump(): void {
@@ -170,7 +235,12 @@ export class CampaignState {
   }
 
   /** Decides what the disposition means for the contact and queues the write. */
-  finishDial(contact: QueuedContact, attempt: number, result: OutboundCallResult, nowMs: number): void {
+  finishDial(
+    contact: Pick<QueuedContact, 'id' | 'timeZone'>,
+    attempt: number,
+    result: OutboundCallResult,
+    nowMs: number,
+  ): void {
     const rules = this.settings.retryRules;
     let next = afterAttempt(result.disposition, attempt, rules, new Date(nowMs));
     if (result.disposition === 'outside_calling_hours' && attempt < rules.maxAttempts) {

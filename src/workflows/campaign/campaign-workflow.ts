@@ -9,11 +9,13 @@ import {
 } from '@temporalio/workflow';
 import { settingsChangeSchema } from '../../domain/campaign-rules.ts';
 import { fullBucket } from '../../domain/pacing.ts';
+import { CAMPAIGN_HANDOFF_PATCH } from '../outbound/campaign-report.ts';
 import { SA } from '../search-attributes.ts';
 import { campaignActivities as acts, beginCampaign as begin } from './activities.ts';
 import { CampaignState } from './campaign-state.ts';
 import * as contract from './contract.ts';
 import { DialLoop } from './dial-loop.ts';
+import { DEFAULT_HAND_OFF_CHECK_MS, HandOff } from './hand-off.ts';
 
 /** What the progress query answers while the first run is still loading the campaign. */
 function startingProgress(): contract.CampaignProgress {
@@ -33,8 +35,9 @@ function startingProgress(): contract.CampaignProgress {
  * within each contact's calling hours, never more than the concurrency limit at once nor faster
  * than the pacing, retrying by disposition. Pause, resume and cancel are signals; settings change
  * through a validated update. It continues as new once a run's history nears its event budget
- * (or after `dialsPerRun` dials), after that run's in-flight dials have finished: their results
- * reach only the run that started them. No run approaches Temporal's history limits, and the
+ * (or after `dialsPerRun` dials). With `handOffDials`, dials still running then are handed to the
+ * next run (their results come by signal, hand-off.ts); otherwise the run waits for them, since a
+ * child's result reaches only the run that started it. No run approaches Temporal's history limits, and the
  * concurrency limit (at most 500) keeps pending children under the 2,000 per run.
  */
 export async function campaignWorkflow(input: contract.CampaignInput): Promise<contract.CampaignProgress> {
@@ -42,6 +45,12 @@ export async function campaignWorkflow(input: contract.CampaignInput): Promise<c
   // Handlers are registered before the first activity: a query or update arriving while the
   // first run loads the campaign must not find the workflow without handlers.
   let state: CampaignState | undefined;
+  // First of all: a handed-off dial's result may be waiting for this run (campaign-handoff).
+  const early: contract.DialFinished[] = [];
+  setHandler(contract.dialFinishedSignal, (report) => {
+    if (state) state.dialReported(report, Date.now());
+    else early.push(report);
+  });
   const ready = async (): Promise<CampaignState> => {
     await condition(() => state !== undefined);
     return state as CampaignState;
@@ -74,18 +83,38 @@ export async function campaignWorkflow(input: contract.CampaignInput): Promise<c
   // before the change replay without it.
   const v2 = patched('campaign-dispatch-v2');
   state.freeSlotOnResult = v2;
+  // In-flight dials are carried across continue-as-new instead of awaited (hand-off.ts). Opt-in
+  // for now: a signal arriving while the continue-as-new task is in flight makes Temporal fail
+  // that task, and the worker then replays the run from its start, which dispatch v2 runs with
+  // many concurrent local activities do not yet replay reliably (a pre-existing nondeterminism
+  // seen at concurrency 200; see the branch report). Carried dials are always honoured.
+  const handoff = v2 && input.handOffDials === true && patched(CAMPAIGN_HANDOFF_PATCH);
+  state.handoff = handoff;
+  for (const report of early.splice(0)) state.dialReported(report, Date.now());
   upsertSearchAttributes([{ key: SA.campaignId, value: campaignId }]);
 
   const loop = new DialLoop(state, campaignId, input, v2);
+  if (handoff) {
+    loop.handOff = new HandOff(state, input.handOffCheckMs ?? DEFAULT_HAND_OFF_CHECK_MS);
+    void loop.handOff.watch();
+  }
   const flusher = loop.flushForever();
   const end = await loop.run();
   await loop.settle();
-  // In-flight dials finish (a cancelled campaign hangs up on no one) and their outcomes are written.
-  await condition(() => state.inFlight.size === 0);
+  if (loop.handOff && end === 'continue') {
+    // Dials still running go on reporting to the next run; those that finish meanwhile are settled here.
+    await loop.handOff.handOver();
+    await condition(() => state.allHandedOff());
+  } else {
+    // In-flight dials finish (a cancelled campaign hangs up on no one) and their outcomes are written.
+    await condition(() => state.inFlight.size === 0);
+  }
   loop.stopFlushing = true;
   state.bump();
   await flusher;
   await condition(allHandlersFinished);
+  // Results signalled after the last write are carried (CampaignState.carry), as are those arriving
+  // while this completion is in flight: Temporal then fails it and this code runs again with them.
   if (end === 'continue') return continueAsNew<typeof campaignWorkflow>({ ...input, carried: state.carry() });
   const counts = await acts.finishCampaign({ campaignId, cancelled: end === 'cancelled' });
   Object.assign(state, counts, { finished: end });

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CampaignRunSettings } from '../../domain/campaign-rules.ts';
 import type { PacingBucket } from '../../domain/pacing.ts';
+import type { OutboundCallResult } from '../outbound/contract.ts';
 
 export type { CampaignRunSettings };
 
@@ -18,6 +19,16 @@ export interface CampaignInput {
    * A run also hands over earlier when its history nears its event budget (dial-loop.ts).
    */
   dialsPerRun?: number;
+  /**
+   * Hand in-flight dials to the next run at continue-as-new instead of waiting for them (off by
+   * default for now: see campaign-workflow.ts). Carried into every later run.
+   */
+  handOffDials?: boolean;
+  /**
+   * How long a handed-off dial may stay unheard of before the run checks whether its child is still
+   * open (default 2 minutes); a closed child that never reported is settled from its dial record.
+   */
+  handOffCheckMs?: number;
   /** Set by the workflow itself when it continues as new; callers leave it out. */
   carried?: CampaignCarriedState;
 }
@@ -38,6 +49,36 @@ export interface CampaignCarriedState {
   dispositions: Record<string, number>;
   dialsStarted: number;
   runs: number;
+  /**
+   * Dials still running when the previous run continued as new (campaign-handoff): they count
+   * against the concurrency limit and deliver their results by `dialFinishedSignal`.
+   */
+  handedOff?: HandedOffDial[];
+  /** Results decided in the previous run after its last write: written first by this run. */
+  unwrittenOutcomes?: CarriedOutcome[];
+}
+
+export interface HandedOffDial {
+  contactId: string;
+  attempt: number;
+  timeZone: string;
+  /** When the run last heard of (or checked on) this dial, ms since epoch. */
+  sinceMs: number;
+}
+
+export interface CarriedOutcome {
+  contactId: string;
+  attempt: number;
+  disposition: OutboundCallResult['disposition'];
+  status: 'completed' | 'failed' | 'skipped' | 'retry_scheduled';
+  nextAttemptAtMs?: number;
+  callSid?: string;
+}
+
+export interface DialFinished {
+  contactId: string;
+  attempt: number;
+  result: OutboundCallResult;
 }
 
 /** Weekday keys as in `Agent.businessHours`: {"mon":[["08:00","21:00"]],"sun":[]}. */
@@ -80,4 +121,6 @@ export const cancelCampaignSignal = defineSignal('cancelCampaign');
 export const changeCampaignSettingsUpdate = defineUpdate<CampaignSettingsChange, [CampaignSettingsChange]>(
   'changeCampaignSettings',
 );
+/** A handed-off dial's result, sent by its child to `campaign:<id>` (see reportToCampaignSignal). */
+export const dialFinishedSignal = defineSignal<[DialFinished]>('dialFinished');
 export const campaignProgressQuery = defineQuery<CampaignProgress>('campaignProgress');

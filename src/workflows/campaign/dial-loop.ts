@@ -15,6 +15,7 @@ import { SA } from '../search-attributes.ts';
 import { campaignActivities as acts, campaignLocalActivities } from './activities.ts';
 import type { CampaignState, QueuedContact } from './campaign-state.ts';
 import type { CampaignInput } from './contract.ts';
+import type { HandOff } from './hand-off.ts';
 
 const DEFAULT_PAGE_SIZE = 100;
 /** Runs recorded before `campaign-dispatch-v2` continued as new after this many dials. */
@@ -49,6 +50,8 @@ export type RunEnd = 'completed' | 'cancelled' | 'continue';
  */
 export class DialLoop {
   stopFlushing = false;
+  /** Set in campaign-handoff runs: keeps this run's children so they can be handed over. */
+  handOff: HandOff | undefined;
   private persistedPaused: boolean;
   private lastCountsMs = 0;
   private readonly pageSize: number;
@@ -191,7 +194,7 @@ export class DialLoop {
     };
     let result: OutboundCallResult;
     try {
-      const child = await startChild(outboundCallWorkflowType, {
+      const started = startChild(outboundCallWorkflowType, {
         workflowId: campaignDialWorkflowId(contact.id, attempt),
         args: [callInput],
         // A live call must not be cut because the campaign ended or continued as new.
@@ -200,11 +203,17 @@ export class DialLoop {
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [{ key: SA.campaignId, value: this.campaignId }],
       });
+      this.handOff?.track(contact, attempt, started);
+      const child = await started;
       result = (await child.result()) as OutboundCallResult;
     } catch (err) {
       result = { disposition: 'failed', detail: err instanceof Error ? err.message : String(err) };
     }
-    s.finishDial(contact, attempt, result, Date.now());
+    if (this.handOff) {
+      this.handOff.forget(contact.id, attempt);
+      // A handed-off child may have reported by signal already.
+      s.settleDial(contact, attempt, result, Date.now());
+    } else s.finishDial(contact, attempt, result, Date.now());
   }
 
   /** Writes marks, deferrals and outcomes in batches, one activity at a time. */

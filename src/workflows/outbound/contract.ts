@@ -48,6 +48,13 @@ export const answeredBySignal = defineSignal<[{ callSid: string; answeredBy: str
 export const outboundCallEndedSignal =
   defineSignal<[{ callSid: string; outcome: string }]>('outboundCallEnded');
 
+/**
+ * Sent by a campaign run that is about to continue as new to each of its dials still running: the
+ * child's result would reach only that run, so the child reports it by `dialFinishedSignal` to the
+ * campaign's workflow id instead (whichever run is current then). Idempotent.
+ */
+export const reportToCampaignSignal = defineSignal<[{ campaignWorkflowId: string }]>('reportToCampaign');
+
 /** What the voice webhook needs to start the answered call's workflow. */
 export interface DialContext {
   agentId?: string;

@@ -16,6 +16,7 @@ import type { Activities } from '../../activities/index.ts';
 import type { DialDisposition } from '../../db/enums.ts';
 import { isTerminalStatus } from '../../domain/call.ts';
 import { SA } from '../search-attributes.ts';
+import { CampaignReport } from './campaign-report.ts';
 import * as contract from './contract.ts';
 import { DialTracker } from './dial-tracker.ts';
 
@@ -91,6 +92,7 @@ export async function outboundCallWorkflow(
     variables: input.variables,
   }));
   setHandler(contract.dialStateQuery, () => ({ phase: dial.phase, callSid: dial.callSid, disposition }));
+  const report = new CampaignReport();
   checkInput(input);
   const lean = patched(LEAN_DIAL_PATCH);
   if (!lean) {
@@ -106,7 +108,9 @@ export async function outboundCallWorkflow(
     // This attempt already finished (its record says how): report it, dial nothing.
     if (lean) tagDial(input, claim.callSid);
     dial.phase = 'done';
-    return { disposition: claim.disposition, callSid: claim.callSid };
+    const done = { disposition: claim.disposition, callSid: claim.callSid };
+    await report.deliver(input, done);
+    return done;
   }
   dial.phase = 'dialing';
   const placed = await dialing.placeDial({
@@ -138,11 +142,13 @@ export async function outboundCallWorkflow(
     callSid: placed.callSid,
   });
   await condition(allHandlersFinished);
-  return {
+  const result = {
     disposition,
     ...(placed.callSid ? { callSid: placed.callSid } : {}),
     ...(detail ? { detail } : {}),
   };
+  await report.deliver(input, result);
+  return result;
 }
 
 /**
