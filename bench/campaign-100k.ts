@@ -11,7 +11,7 @@ import { fmtMs, round1, table } from './lib/stats.ts';
  * RSS stays flat (sampled all along: first / middle / last / max), and no campaign run's history
  * reaches 10,000 events (each run described through the Temporal client). It takes longer than
  * five minutes at the default size (contacts / the dispatch rate of bench:campaign); a smaller
- * size is a flag. Exits 1 when exactly-once or the history bound fails.
+ * size is a flag. Replays every run. Exits 1 when exactly-once, the history bound or a replay fails.
  * Flags: --contacts N (100000), --concurrency N (200), --pacing N per minute (60000),
  *        --sample-s N (5).
  */
@@ -63,11 +63,12 @@ console.log(
   ]),
 );
 console.log(`  every contact dialed exactly once: ${exactlyOnce ? 'yes' : 'NO'}`);
+for (const failure of r.replayFailures) console.log(`  run does NOT replay: ${failure.slice(0, 300)}`);
 console.log(
   `  max history length of a run < ${HISTORY_LIMIT}: ${json.max_history_length} ${historyOk ? 'ok' : 'OVER'}`,
 );
 console.log(`  total run time: ${fmtMs(r.wallMs / 1000 / 60, 1)} min (campaign create ${json.create_s} s)`);
-if (!exactlyOnce || !historyOk) process.exitCode = 1;
+if (!exactlyOnce || !historyOk || r.replayFailures.length > 0) process.exitCode = 1;
 console.log(
   JSON.stringify({
     bench: 'campaign-100k',

@@ -53,6 +53,7 @@ console.log(
     `${(json.dial_starts_per_s ?? 0) >= TARGET_DIALS_PER_S ? 'ok' : 'UNDER'}`,
 );
 console.log(`  every contact dialed exactly once: ${exactlyOnce ? 'yes' : 'NO'}`);
+for (const failure of r.replayFailures) console.log(`  run does NOT replay: ${failure.slice(0, 300)}`);
 console.log(`  history < 10,000 events per run: ${verdict(json.max_history_length, 9_999)}`);
 console.log(`  set-up (s): ${JSON.stringify(r.setup)}, campaign create ${json.create_s} s`);
 console.log(

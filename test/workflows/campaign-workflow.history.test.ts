@@ -56,6 +56,17 @@ describe('campaign workflow: history', () => {
     for (const h of histories) await Worker.runReplayHistory({ workflowsPath: WORKFLOWS }, h);
   }, 300_000);
 
+  it('replays runs dispatched at a high concurrency (writes and page reads racing child completions)', async () => {
+    // Found by bench:campaign: at concurrency 200, runs whose page reads and batched writes were
+    // local activities could not be replayed (a marker for one came back where the other was
+    // issued), so a worker restart or cache eviction stalled the campaign for good.
+    const campaignId = await createTestCampaign(platform, contacts(800), { concurrencyLimit: 150 });
+    await startCampaign(platform, campaignId);
+    const result = await platform.client.workflow.getHandle(campaignWorkflowId(campaignId)).result();
+    expect(result).toMatchObject({ status: 'completed', contactsByStatus: { completed: 800 } });
+    for (const h of await runHistories(campaignId)) await Worker.runReplayHistory({ workflowsPath: WORKFLOWS }, h);
+  }, 300_000);
+
   it('replays the recorded history of a dispatch-v2 campaign (slots freed on result, read-ahead)', async () => {
     if (process.env.RECORD_CAMPAIGN_HISTORY === 'v2') {
       const campaignId = await createTestCampaign(

@@ -61,6 +61,10 @@ export function commonFigures(r: CampaignBenchResult) {
     ],
     ['workflow runs (continue-as-new + 1)', String(r.runHistoryLengths.length)],
     ['max history length of a run (events)', String(maxHistory)],
+    [
+      'runs that replay (determinism)',
+      `${r.runHistoryLengths.length - r.replayFailures.length} / ${r.runHistoryLengths.length}`,
+    ],
     ['worker CPU (cores, over the campaign)', r.workerCpuCores.toFixed(2)],
     ['Temporal dev server CPU (cores)', r.temporalCpuCores.toFixed(2)],
     ['worker RSS max (MB)', fmtMs(mb(rssMax), 0)],
@@ -87,6 +91,7 @@ export function commonFigures(r: CampaignBenchResult) {
     not_dialed: r.dials.notDialed,
     runs: r.runHistoryLengths.length,
     max_history_length: maxHistory,
+    replay_failures: r.replayFailures.length,
     worker_cpu_cores: Number(r.workerCpuCores.toFixed(2)),
     temporal_cpu_cores: Number(r.temporalCpuCores.toFixed(2)),
     worker_rss_max_mb: round1(mb(rssMax)),

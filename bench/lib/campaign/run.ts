@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Worker } from '@temporalio/worker';
 import { startCampaign } from '../../../src/campaigns/campaign-control.ts';
 import { createCampaign } from '../../../src/campaigns/create-campaign.ts';
+import { workflowBundlerOptions } from '../../../src/worker.ts';
 import * as contract from '../../../src/workflows/campaign/contract.ts';
 import { seedBenchAgent } from '../agent.ts';
 import { type BenchPlatform, progress, startBenchPlatform } from '../platform.ts';
@@ -10,6 +12,7 @@ import { type DialStages, dialStages, type ParentFigures, parentFigures } from '
 import { createBenchDialLog, type DialFigures, readDialFigures } from './instant-dialer.ts';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+const WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url));
 
 export interface CampaignBenchOptions {
   name: string;
@@ -49,6 +52,8 @@ export interface CampaignBenchResult {
   parent: ParentFigures;
   /** historyLength of every campaign run, in run order. */
   runHistoryLengths: number[];
+  /** Runs whose history did not replay against today's workflow code (determinism), with why. */
+  replayFailures: string[];
   setup: Record<string, number>;
 }
 
@@ -157,6 +162,8 @@ async function measure(platform: BenchPlatform, options: CampaignBenchOptions): 
   const dials = await readDialFigures(prisma, campaignId);
   const runs = await campaignRuns(platform, campaignId, result.runs ?? 1);
   const runHistoryLengths = await historyLengths(platform, campaignId, runs);
+  progress(`replaying ${runs.length} run histories...`);
+  const replayFailures = await replayRuns(platform, campaignId, runs);
   // The first runs' histories are enough to see how the campaign's workflow tasks went.
   const parent = await parentFigures(client, contract.campaignWorkflowId(campaignId), runs.slice(0, 20));
   const stages = await dialStages(client, dials.sample, parent.childCompletedAtMs);
@@ -170,6 +177,7 @@ async function measure(platform: BenchPlatform, options: CampaignBenchOptions): 
     temporalCpuCores,
     rss,
     runHistoryLengths,
+    replayFailures,
     stages,
     parent,
     setup: platform.setup,
@@ -202,6 +210,23 @@ async function campaignRuns(platform: BenchPlatform, campaignId: string, runs: n
     }
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/**
+ * Replays every run's history against the workflow code the worker ran: a campaign whose runs do
+ * not replay would stall for good after a worker restart or a cache eviction.
+ */
+async function replayRuns(platform: BenchPlatform, campaignId: string, runIds: string[]): Promise<string[]> {
+  const workflowId = contract.campaignWorkflowId(campaignId);
+  const failures: string[] = [];
+  for (const runId of runIds) {
+    const history = await platform.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    await Worker.runReplayHistory(
+      { workflowsPath: WORKFLOWS, bundlerOptions: workflowBundlerOptions },
+      history,
+    ).catch((err: unknown) => failures.push(`${runId}: ${err instanceof Error ? err.message : String(err)}`));
+  }
+  return failures;
 }
 
 /** History length of each run, described one by one: the server's own count, not visibility's. */

@@ -18,10 +18,10 @@ export const beginCampaign = proxyActivities<Activities>({
 }).beginCampaign;
 
 /**
- * Page reads and batched writes as local activities (dispatch v2). They share the task queue with
- * nothing: as ordinary activities they waited behind every dial's own activities there (hundreds
- * at a high concurrency), which held finished dials' outcomes and the next page for seconds. Each
- * takes milliseconds and is idempotent, so re-running one after a worker crash is harmless.
+ * Page reads and batched writes as local activities: dispatch-v2 runs only, kept so their
+ * histories replay. They were local so they would not wait behind the dials' own activities on
+ * the task queue, but with many dials in flight v2 runs did not replay reliably; v3 runs use
+ * `campaignActivities` (dispatched eagerly, since the dev server enables eager activities).
  */
 export const campaignLocalActivities = proxyLocalActivities<Activities>({
   startToCloseTimeout: '20 seconds',

@@ -83,6 +83,11 @@ export async function campaignWorkflow(input: contract.CampaignInput): Promise<c
   // before the change replay without it.
   const v2 = patched('campaign-dispatch-v2');
   state.freeSlotOnResult = v2;
+  // v2 runs read pages and wrote batches through local activities; with many dials in flight
+  // those runs did not replay (which of two racing local activities was issued first depends on
+  // when their results arrived, which history does not record), so a worker restart stalled the
+  // campaign. v3 runs use ordinary activities, whose completions are history events.
+  const localIo = v2 && !patched('campaign-dispatch-v3');
   // In-flight dials are carried across continue-as-new instead of awaited (hand-off.ts). Opt-in
   // for now: a signal arriving while the continue-as-new task is in flight makes Temporal fail
   // that task, and the worker then replays the run from its start, which dispatch v2 runs with
@@ -93,7 +98,7 @@ export async function campaignWorkflow(input: contract.CampaignInput): Promise<c
   for (const report of early.splice(0)) state.dialReported(report, Date.now());
   upsertSearchAttributes([{ key: SA.campaignId, value: campaignId }]);
 
-  const loop = new DialLoop(state, campaignId, input, v2);
+  const loop = new DialLoop(state, campaignId, input, v2, localIo);
   if (handoff) {
     loop.handOff = new HandOff(state, input.handOffCheckMs ?? DEFAULT_HAND_OFF_CHECK_MS);
     void loop.handOff.watch();

@@ -32,7 +32,7 @@ const V2_HISTORY_CEILING = 9_500;
 /**
  * Events one dial may add to the parent's history, with room to spare: child initiated, started
  * and completed (3), the workflow tasks its start and completion wake (up to 6) and its share of
- * a flush (a local activity's marker). Measured: about 8.4 at concurrency 20, 7 at 200. A run
+ * a flush (a v2 local activity's marker; a v3 activity's three events, shared by its batch). Measured: about 8.4 at concurrency 20, 7 at 200. A run
  * stops dialing early enough that one more page and the drain of every in-flight dial still fit.
  */
 const EVENTS_PER_DIAL = 12;
@@ -44,8 +44,7 @@ export type RunEnd = 'completed' | 'cancelled' | 'continue';
 /**
  * One run's dial loop: takes contacts from the queue, waits for calling hours, a free slot and a
  * pacing token, starts each dial as a child, and writes marks and outcomes in batches.
- * `v2` (patched 'campaign-dispatch-v2'): pages and writes go through local activities, the next
- * page is read while the current one is dialed, runs are longer and bounded by history events;
+ * `v2` (patched 'campaign-dispatch-v2'): the next page is read while the current one is dialed, runs are longer and bounded by history events;
  * off when replaying older runs.
  */
 export class DialLoop {
@@ -57,7 +56,7 @@ export class DialLoop {
   private readonly pageSize: number;
   private readonly dialsPerRun: number;
   private prefetching: Promise<void> | undefined;
-  /** Page reads and batched writes: local activities in v2 runs, ordinary ones before. */
+  /** Page reads and batched writes: local activities in v2 runs (not v3: see campaign-workflow.ts). */
   private readonly io: Pick<typeof acts, 'loadContactPage' | 'loadDueContacts' | 'applyContactUpdates'>;
 
   constructor(
@@ -65,11 +64,12 @@ export class DialLoop {
     private readonly campaignId: string,
     input: CampaignInput,
     private readonly v2: boolean,
+    localIo: boolean,
   ) {
     this.persistedPaused = state.paused;
     this.pageSize = input.pageSize ?? DEFAULT_PAGE_SIZE;
     this.dialsPerRun = input.dialsPerRun ?? (v2 ? V2_DIALS_PER_RUN : V1_DIALS_PER_RUN);
-    this.io = v2 ? campaignLocalActivities : acts;
+    this.io = localIo ? campaignLocalActivities : acts;
   }
 
   async run(): Promise<RunEnd> {
