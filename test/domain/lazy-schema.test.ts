@@ -23,7 +23,9 @@ describe('lazySchema', () => {
     const window = lazySchema(() => z.strictObject({ from: hhmm, to: hhmm.optional() }));
     const result = window.safeParse({ from: '9:00' });
     expect(result.success).toBe(false);
-    expect(result.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['from', 'must be HH:MM']]);
+    expect(result.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['from', 'must be HH:MM'],
+    ]);
     expect(window.parse({ from: '09:00', to: '17:00' })).toEqual({ from: '09:00', to: '17:00' });
     expect(z.toJSONSchema(window)).toMatchObject({ type: 'object', required: ['from'] });
   });

@@ -64,7 +64,8 @@ describe('campaign workflow: history', () => {
     await startCampaign(platform, campaignId);
     const result = await platform.client.workflow.getHandle(campaignWorkflowId(campaignId)).result();
     expect(result).toMatchObject({ status: 'completed', contactsByStatus: { completed: 800 } });
-    for (const h of await runHistories(campaignId)) await Worker.runReplayHistory({ workflowsPath: WORKFLOWS }, h);
+    for (const h of await runHistories(campaignId))
+      await Worker.runReplayHistory({ workflowsPath: WORKFLOWS }, h);
   }, 300_000);
 
   it('replays the recorded history of a dispatch-v2 campaign (slots freed on result, read-ahead)', async () => {
