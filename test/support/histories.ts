@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 
 const { History } = proto.temporal.api.history.v1;
 
@@ -28,4 +29,24 @@ export async function recordHistory(handle: WorkflowHandle, group: string, name:
 /** A history file written by recordHistory, as the History the replay worker takes. */
 export function readHistory(file: string) {
   return History.fromObject(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+/** The recorded histories of one group, by file name. */
+export function historyFiles(group: string): string[] {
+  return readdirSync(path.join(HISTORIES_DIR, group))
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+}
+
+/** Replays every history of a group against the given workflows; returns the failures. */
+export async function replayGroup(group: string, workflowsPath: string): Promise<string[]> {
+  const histories = historyFiles(group).map((f) => ({
+    workflowId: f,
+    history: readHistory(path.join(HISTORIES_DIR, group, f)),
+  }));
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowsPath }, histories)) {
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  return failures;
 }

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
@@ -6,7 +5,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { installTemporalRuntime } from '../../src/worker.ts';
-import { HISTORIES_DIR, readHistory } from '../support/histories.ts';
+import { HISTORIES_DIR, historyFiles, readHistory, replayGroup } from '../support/histories.ts';
 
 const WORKFLOWS = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
 const REORDERED = path.join(HISTORIES_DIR, 'reordered', 'workflows.ts');
@@ -22,10 +21,7 @@ const load = (name: string) => readHistory(path.join(GROUP, name));
  * replay against today's workflow code without a determinism violation.
  */
 describe('post-call and CRM workflow histories', () => {
-  const files = fs
-    .readdirSync(GROUP)
-    .filter((f) => f.endsWith('.json'))
-    .sort();
+  const files = historyFiles('post-crm');
 
   it('covers every workflow of this part', () => {
     expect(files).toEqual([
@@ -39,12 +35,7 @@ describe('post-call and CRM workflow histories', () => {
   });
 
   it('replays every recorded history without a determinism violation', async () => {
-    const histories = files.map((f) => ({ workflowId: f, history: load(f) }));
-    const failures: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS }, histories)) {
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
-    }
-    expect(failures).toEqual([]);
+    expect(await replayGroup('post-crm', WORKFLOWS)).toEqual([]);
   });
 
   it('detects a workflow whose activities were reordered (negative control)', async () => {

@@ -1,6 +1,8 @@
 import type { CallPhase, CallState, TwilioCallStatus } from '../../domain/call.ts';
 import { isTerminalStatus } from '../../domain/call.ts';
 
+export type AppointmentChange = 'booked' | 'rescheduled' | 'cancelled';
+
 /**
  * The call workflow's state, kept in one small class so every handler is one line and the
  * end-exactly-once rule lives in one place (status callback and stream stop race; only the
@@ -25,6 +27,9 @@ export class CallLifecycle {
   variables?: Record<string, string>;
   /** Work a tool started but did not wait for (reminder start/signal); settled before the end. */
   private followUps: Promise<void>[] = [];
+  /** Each appointment's latest change in this call, and which ones this call booked. */
+  private lastChange = new Map<string, AppointmentChange>();
+  private booked = new Set<string>();
 
   constructor(readonly callSid: string) {}
 
@@ -54,9 +59,20 @@ export class CallLifecycle {
     this.phase = 'ending';
   }
 
-  recordAppointment(appointmentId: string, outcome: 'booked' | 'rescheduled' | 'cancelled'): void {
+  recordAppointment(appointmentId: string, outcome: AppointmentChange): void {
     if (!this.appointmentIds.includes(appointmentId)) this.appointmentIds.push(appointmentId);
+    if (outcome === 'booked') this.booked.add(appointmentId);
+    this.lastChange.set(appointmentId, outcome);
     this.toolOutcome = outcome;
+  }
+
+  bookedHere(appointmentId: string): boolean {
+    return this.booked.has(appointmentId);
+  }
+
+  /** Appointments booked or moved in this call and still standing at its end. */
+  appointmentsToRemind(): string[] {
+    return [...this.lastChange].filter(([, change]) => change !== 'cancelled').map(([id]) => id);
   }
 
   followUp(work: Promise<void>): void {

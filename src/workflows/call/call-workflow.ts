@@ -19,6 +19,7 @@ import { ensureChildStarted } from '../start-child.ts';
 import { CallLifecycle } from './call-lifecycle.ts';
 import * as contract from './contract.ts';
 import { registerOptOutUpdate } from './opt-out-update.ts';
+import { startCallReminders } from './reminder-follow-up.ts';
 import { registerToolUpdates } from './tool-updates.ts';
 
 const acts = proxyActivities<Activities>({
@@ -103,12 +104,17 @@ export async function callWorkflow(input: CallWorkflowInput & { transferTo?: str
   call.phase = 'ended';
   upsertSearchAttributes([{ key: SA.callOutcome, value: call.outcome() }]);
   if (input.outboundWorkflowId) await tellOutboundWorkflow(input.outboundWorkflowId, call);
-  // Analysis and CRM sync outlive the call (ABANDON); the call workflow only waits for the start.
+  // Analysis, CRM sync and reminders outlive the call (ABANDON); the call workflow only waits for
+  // their starts. Reminders start here rather than only from post-call so they never wait on the
+  // analysis (an LLM that may be slow or down).
   // Behind a patch: histories of calls that closed before post-call work existed must replay
   // (a query on a closed call replays it).
   if (patched('post-call-child')) {
-    await ensureChildStarted(postCallWorkflowType, postCallWorkflowId(started.callId), [
-      { callId: started.callId, appointmentIds: [...call.appointmentIds] },
+    await Promise.all([
+      ensureChildStarted(postCallWorkflowType, postCallWorkflowId(started.callId), [
+        { callId: started.callId, appointmentIds: [...call.appointmentIds] },
+      ]),
+      startCallReminders(call),
     ]);
   }
   await condition(allHandlersFinished);

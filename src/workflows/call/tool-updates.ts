@@ -41,7 +41,7 @@ export function registerToolUpdates(
       });
       if (result.ok) {
         call.recordAppointment(result.value.appointmentId, 'booked');
-        call.followUp(followAppointment(result.value.appointmentId, 'booked'));
+        followAppointment(call, result.value.appointmentId, 'booked');
       }
       return result;
     },
@@ -55,7 +55,7 @@ export function registerToolUpdates(
       const result = await actsFor().rescheduleAppointment({ ...args, customerId });
       if (result.ok) {
         call.recordAppointment(result.value.appointmentId, 'rescheduled');
-        call.followUp(followAppointment(result.value.appointmentId, 'rescheduled'));
+        followAppointment(call, result.value.appointmentId, 'rescheduled');
       }
       return result;
     },
@@ -69,7 +69,7 @@ export function registerToolUpdates(
       const result = await actsFor().cancelAppointment({ ...args, customerId });
       if (result.ok) {
         call.recordAppointment(result.value.appointmentId, 'cancelled');
-        call.followUp(followAppointment(result.value.appointmentId, 'cancelled'));
+        followAppointment(call, result.value.appointmentId, 'cancelled');
       }
       return result;
     },

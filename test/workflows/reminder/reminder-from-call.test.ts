@@ -8,9 +8,10 @@ import { postCallWorkflowId } from '../../../src/workflows/post-call/contract.ts
 import type { postCallWorkflow } from '../../../src/workflows/post-call/post-call-workflow.ts';
 import { reminderWorkflowId, reminderWorkflowType } from '../../../src/workflows/reminder/contract.ts';
 import type { appointmentReminderWorkflow } from '../../../src/workflows/reminder/reminder-workflow.ts';
+import { recordHistory } from '../../support/histories.ts';
 import { createAppointment, eventually, type ReminderHarness, startReminderHarness } from './harness.ts';
 
-/** The call workflow's booking tools start and steer the appointment's reminder workflow. */
+/** What a call books or moves gets its reminder workflow when the call ends; later calls steer it. */
 describe('reminders from the call workflow', () => {
   let h: ReminderHarness;
 
@@ -28,18 +29,31 @@ describe('reminders from the call workflow', () => {
     });
   }
 
-  it('book starts the reminder, reschedule and cancel signal it, and it outlives the call', async () => {
-    const handle = await h.platform.client.workflow.start(callWorkflow, {
+  async function describeIfAny(workflowId: string) {
+    try {
+      return await h.platform.client.workflow.getHandle(workflowId).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  async function startCall(callSid: string, from: string) {
+    return h.platform.client.workflow.start(callWorkflow, {
       taskQueue: h.platform.taskQueue,
-      workflowId: call.callWorkflowId('CAremind0001'),
-      args: [{ callSid: 'CAremind0001', direction: 'inbound', from: '+14155552671', to: '+14155550100' }],
+      workflowId: call.callWorkflowId(callSid),
+      args: [{ callSid, direction: 'inbound', from, to: '+14155550100' }],
     });
+  }
+
+  it('the call starts the reminder when it ends; a later call reschedules and cancels it by signal', async () => {
+    const handle = await startCall('CAremind0001', '+14155552671');
     const now = new Date();
-    const [slot, later] = await listFreeSlots(h.platform.prisma, {
+    const [slot, later, latest] = await listFreeSlots(h.platform.prisma, {
       agentId: h.agentId,
       from: now,
       to: new Date(now.getTime() + 14 * 86_400_000),
-      limit: 2,
+      limit: 3,
     });
     const booked = await handle.executeUpdate(call.bookAppointmentUpdate, {
       args: [{ startsAt: (slot as { startsAt: Date }).startsAt.toISOString() }],
@@ -48,16 +62,27 @@ describe('reminders from the call workflow', () => {
     if (!booked.ok) throw new Error(booked.error);
     const appointmentId = booked.value.appointmentId;
     const reminderId = reminderWorkflowId(appointmentId);
-
-    const description = await eventually(async () => {
-      try {
-        return await h.platform.client.workflow.getHandle(reminderId).describe();
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return undefined;
-        throw err;
-      }
+    const moved = await handle.executeUpdate(call.rescheduleAppointmentUpdate, {
+      args: [{ appointmentId, startsAt: (later as { startsAt: Date }).startsAt.toISOString() }],
+      updateId: 'tool-reschedule-1',
     });
-    expect(description).toMatchObject({ type: reminderWorkflowType, status: { name: 'RUNNING' } });
+    expect(moved).toMatchObject({ ok: true, value: { status: 'rescheduled' } });
+    // Mid-call nothing is started for a booking: the tools' round trips stay free of that work.
+    expect(await describeIfAny(reminderId)).toBeUndefined();
+
+    // The call ends: the call workflow itself starts the reminder (an abandoned child that keeps
+    // running), without waiting for the post-call analysis.
+    await handle.signal(call.callStatusSignal, { status: 'completed' });
+    await handle.result();
+    await recordHistory(handle, 'call', 'book-and-move-reminder-at-end');
+    const description = await describeIfAny(reminderId);
+    expect(description).toMatchObject({
+      type: reminderWorkflowType,
+      status: { name: 'RUNNING' },
+      parentExecution: { workflowId: call.callWorkflowId('CAremind0001') },
+    });
+    // A booking moved within the call needs no signal: its reminder starts with the final time.
+    expect(await signalsReceived(reminderId)).toEqual([]);
 
     // The post-call workflow starts the same id by type name: that is refused, harmlessly.
     await expect(
@@ -68,27 +93,17 @@ describe('reminders from the call workflow', () => {
       }),
     ).rejects.toThrow(/already started/i);
 
-    const moved = await handle.executeUpdate(call.rescheduleAppointmentUpdate, {
-      args: [{ appointmentId, startsAt: (later as { startsAt: Date }).startsAt.toISOString() }],
-      updateId: 'tool-reschedule-1',
+    // A later call moves it (signalled at once) and then cancels it: the reminder workflow ends
+    // without sending anything.
+    const second = await startCall('CAremind0002', '+14155552671');
+    const movedAgain = await second.executeUpdate(call.rescheduleAppointmentUpdate, {
+      args: [{ appointmentId, startsAt: (latest as { startsAt: Date }).startsAt.toISOString() }],
+      updateId: 'tool-reschedule-2',
     });
-    expect(moved).toMatchObject({ ok: true, value: { status: 'rescheduled' } });
+    expect(movedAgain).toMatchObject({ ok: true, value: { status: 'rescheduled' } });
     await eventually(async () =>
       (await signalsReceived(reminderId)).includes('rescheduled') ? true : undefined,
     );
-
-    // The call ends; the reminder (an abandoned child) keeps running.
-    await handle.signal(call.callStatusSignal, { status: 'completed' });
-    await handle.result();
-    const stillThere = await h.platform.client.workflow.getHandle(reminderId).describe();
-    expect(stillThere.status.name).toBe('RUNNING');
-
-    // A later call cancels it: the reminder workflow ends without sending anything.
-    const second = await h.platform.client.workflow.start(callWorkflow, {
-      taskQueue: h.platform.taskQueue,
-      workflowId: call.callWorkflowId('CAremind0002'),
-      args: [{ callSid: 'CAremind0002', direction: 'inbound', from: '+14155552671', to: '+14155550100' }],
-    });
     const cancelled = await second.executeUpdate(call.cancelAppointmentUpdate, {
       args: [{ appointmentId }],
       updateId: 'tool-cancel-1',
@@ -102,19 +117,61 @@ describe('reminders from the call workflow', () => {
     expect(h.twilio.messages.sentTo('+14155552671')).toHaveLength(0);
     await second.signal(call.callStatusSignal, { status: 'completed' });
     expect(await second.result()).toMatchObject({ outcome: 'cancelled' });
+    await recordHistory(second, 'call', 'move-and-cancel-earlier-booking');
 
-    // The cancelling call's post-call workflow makes sure reminders exist for the appointments
-    // the call touched: a cancelled one is not among them, so no new reminder run starts.
+    // Neither the cancelling call nor its post-call workflow starts a reminder for a cancelled
+    // appointment: the run that ended is still the latest.
     const secondCall = await h.platform.prisma.call.findUniqueOrThrow({ where: { callSid: 'CAremind0002' } });
     const postCall = await h.platform.client.workflow
       .getHandle<typeof postCallWorkflow>(postCallWorkflowId(secondCall.id))
       .result();
     expect(postCall.reminderWorkflowIds).toEqual([]);
-    const latest = await h.platform.client.workflow.getHandle(reminderId).describe();
-    expect({ runId: latest.runId, status: latest.status.name }).toEqual({
-      runId: description.runId,
+    const afterwards = await h.platform.client.workflow.getHandle(reminderId).describe();
+    expect({ runId: afterwards.runId, status: afterwards.status.name }).toEqual({
+      runId: description?.runId,
       status: 'COMPLETED',
     });
+  });
+
+  it('an appointment booked and cancelled in the same call never gets a reminder', async () => {
+    const handle = await startCall('CAremind0004', '+14155552673');
+    const [slot] = await listFreeSlots(h.platform.prisma, {
+      agentId: h.agentId,
+      from: new Date(Date.now() + 86_400_000),
+      to: new Date(Date.now() + 14 * 86_400_000),
+      limit: 1,
+    });
+    const booked = await handle.executeUpdate(call.bookAppointmentUpdate, {
+      args: [{ startsAt: (slot as { startsAt: Date }).startsAt.toISOString() }],
+      updateId: 'tool-book-4',
+    });
+    if (!booked.ok) throw new Error(booked.error);
+    const cancelled = await handle.executeUpdate(call.cancelAppointmentUpdate, {
+      args: [{ appointmentId: booked.value.appointmentId }],
+      updateId: 'tool-cancel-4',
+    });
+    expect(cancelled).toMatchObject({ ok: true, value: { status: 'cancelled' } });
+    await handle.signal(call.callStatusSignal, { status: 'completed' });
+    await handle.result();
+    await recordHistory(handle, 'call', 'book-and-cancel');
+    const callRow = await h.platform.prisma.call.findUniqueOrThrow({ where: { callSid: 'CAremind0004' } });
+    await h.platform.client.workflow.getHandle(postCallWorkflowId(callRow.id)).result();
+    expect(await describeIfAny(reminderWorkflowId(booked.value.appointmentId))).toBeUndefined();
+    // Not even an attempt: no child start and no signal in the call's history.
+    const { events } = await handle.fetchHistory();
+    expect(
+      (events ?? []).filter(
+        (e) =>
+          e.startChildWorkflowExecutionInitiatedEventAttributes ||
+          e.signalExternalWorkflowExecutionInitiatedEventAttributes,
+      ),
+    ).toEqual([
+      expect.objectContaining({
+        startChildWorkflowExecutionInitiatedEventAttributes: expect.objectContaining({
+          workflowId: postCallWorkflowId(callRow.id),
+        }),
+      }),
+    ]);
   });
 
   it('cancelling an appointment that has no reminder workflow still succeeds', async () => {
