@@ -12,7 +12,7 @@ installTemporalRuntime(createLogger('silent'));
  * Call workflows with booking tools, recorded by test/workflows/reminder/reminder-from-call.test.ts
  * (RECORD_HISTORIES=1). The `legacy-*` ones come from the code before `reminders-at-call-end`,
  * which started the reminder workflow at each booking: calls in flight during an upgrade replay
- * on today's code.
+ * on today's code. `parallel-tools` comes from call-workflow.parallel-tools.test.ts.
  */
 describe('call workflow histories with booking tools', () => {
   const files = historyFiles('call');
@@ -24,6 +24,7 @@ describe('call workflow histories with booking tools', () => {
       'legacy-book-and-move.json',
       'legacy-cancel-earlier-booking.json',
       'move-and-cancel-earlier-booking.json',
+      'parallel-tools.json',
     ]);
   });
 
