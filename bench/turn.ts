@@ -4,24 +4,26 @@ import { type CallerScriptStep, placeSimCall } from '../src/sim/twilio/caller.ts
 import { callWorkflowId } from '../src/workflows/call/contract.ts';
 import { seedBenchAgent } from './lib/agent.ts';
 import { progress, startBenchPlatform } from './lib/platform.ts';
-import { ACCOUNT_SID, AUTH_TOKEN, startRealtimeNode, type VoiceSims } from './lib/realtime-node.ts';
-import { actualDelays, analyseTurns, type TurnFigures } from './lib/turn-analysis.ts';
+import { ACCOUNT_SID, AUTH_TOKEN, buildRealtimeNode } from './lib/realtime-node.ts';
+import { analyseTurns, type TurnFigures } from './lib/turn-analysis.ts';
 import { startTurnNodeProcess } from './lib/turn-node-process.ts';
 import { createTurnProbe, type SessionProbe } from './lib/turn-probe.ts';
 import { printReport } from './lib/turn-report.ts';
+import { startVoiceSimsProcess, type VoiceSimsProcess } from './lib/voice-sims-process.ts';
 
 /**
  * `npm run bench:turn`: per-turn platform overhead, i.e. voice-to-voice latency minus the delays
  * the simulated vendors inject. The realtime node is built as in the e2e test (real webhooks,
  * media socket, call session, vendor adapters, call workflow on a real worker and Postgres)
- * against simulated Deepgram / OpenAI / ElevenLabs; simulated callers (placeSimCall) each say a
+ * against simulated Deepgram / OpenAI / ElevenLabs, which run in a process of their own as real
+ * vendors run on their own machines (bench/lib/voice-sims-node.ts); simulated callers (placeSimCall) each say a
  * few utterances and the agent answers each with a short plain reply (unique per request, so the
  * simulators' records of that reply can be found).
  *
- * Where the node runs (--node): `same` puts it in this process with the simulated callers,
- * vendors and the Temporal worker; `separate` forks it into a process of its own
- * (bench/lib/turn-node.ts), so the callers' and vendors' work and timer lateness are not in its
- * event loop. `auto` (default): same at 1 call, separate above.
+ * Where the node runs (--node): `same` puts it in this process with the simulated callers and the
+ * Temporal worker; `separate` (default) forks it into a process of its own
+ * (bench/lib/turn-node.ts), so the callers' and the worker's work and timer lateness are not in
+ * its event loop, as in a deployment (realtime and worker roles are separate processes).
  *
  * Views of the same turns:
  * - caller: the caller's timeline `latencyMs` (end of its speech -> first agent audio) minus the
@@ -31,12 +33,13 @@ import { printReport } from './lib/turn-report.ts';
  *   the endpointing silence handed to the STT adapter -> its speechFinal transcript back) plus node
  *   (that transcript -> first agent audio frame written to the media socket, from the session's own
  *   latency tracker), minus the LLM and TTS delays: "nominal" subtracts the configured delays,
- *   "actual" the delays the simulators recorded having waited for that reply (their timer
- *   lateness is the simulator's, not the platform's).
+ *   "net" the simulated vendors' whole time for that reply as they recorded it, from the request's
+ *   arrival to the first token / audio byte written (their handling and timer lateness are the
+ *   vendor's, not the platform's).
  *
  * Flags: --concurrency 1,50,200  --utterances N (default: enough for --min-turns per level, 4..40)
  *        --min-turns 30  --llm-delay 20  --tts-delay 20  --endpointing 300  --budget-s 240
- *        --node auto|same|separate
+ *        --node separate|same
  */
 const { values } = parseArgs({
   options: {
@@ -47,7 +50,7 @@ const { values } = parseArgs({
     'tts-delay': { type: 'string', default: '20' },
     endpointing: { type: 'string', default: '300' },
     'budget-s': { type: 'string', default: '240' },
-    node: { type: 'string', default: 'auto' },
+    node: { type: 'string', default: 'separate' },
   },
 });
 const levels = (values.concurrency as string).split(',').map(Number);
@@ -57,8 +60,7 @@ const ttsDelay = Number(values['tts-delay']);
 const endpointingMs = Number(values.endpointing);
 const budgetMs = Number(values['budget-s']) * 1000;
 const nodeMode = values.node as string;
-if (!['auto', 'same', 'separate'].includes(nodeMode))
-  throw new Error('--node must be auto, same or separate');
+if (!['same', 'separate'].includes(nodeMode)) throw new Error('--node must be separate or same');
 const TARGET_P50_MS = 5;
 const TARGET_P99_MS = 15;
 /** Event-loop delay sampling interval; the histogram's readings include it, so it is subtracted. */
@@ -122,22 +124,34 @@ try {
     sttModel: 'sim',
     endpointingMs,
   });
-  const probe = createTurnProbe();
-  const local = await startRealtimeNode(platform, {
-    llmFirstTokenDelayMs: llmDelay,
-    ttsFirstByteDelayMs: ttsDelay,
-    heardText: HEARD,
-    // A short plain reply, unique per request: the simulators' records are found by its text.
-    llmScript: (_request, index) => ({ text: `Okay, noted ${index + 1}.` }),
-    wrapSession: probe.wrapSession,
-  });
-  const sims = local.sims;
+  progress('starting the simulated vendors in a process of their own...');
+  const sims = await startVoiceSimsProcess(
+    {
+      llmFirstTokenDelayMs: llmDelay,
+      ttsFirstByteDelayMs: ttsDelay,
+      heardText: HEARD,
+      // A short plain reply, unique per request: the simulators' records are found by its text.
+      replyTemplate: 'Okay, noted {n}.',
+    },
+    platform.cleanup,
+  );
   const targets = new Map<Placement, NodeTarget>();
   const target = async (placement: Placement): Promise<NodeTarget> => {
     const known = targets.get(placement);
     if (known) return known;
     let made: NodeTarget;
     if (placement === 'same') {
+      const probe = createTurnProbe();
+      const local = await buildRealtimeNode({
+        client: platform.client,
+        prisma: platform.prisma,
+        taskQueue: platform.taskQueue,
+        logger: platform.logger,
+        cleanup: platform.cleanup,
+        endpoints: sims.endpoints,
+        wrapSession: probe.wrapSession,
+        nodeId: 'bench',
+      });
       made = {
         placement,
         voiceUrl: local.voiceUrl,
@@ -159,8 +173,7 @@ try {
 
   for (const requested of levels) {
     let concurrency = requested;
-    const placement: Placement =
-      nodeMode === 'auto' ? (requested > 1 ? 'separate' : 'same') : (nodeMode as Placement);
+    const placement = nodeMode as Placement;
     const node = await target(placement);
     const utterances = values.utterances
       ? Number(values.utterances)
@@ -208,7 +221,7 @@ async function runLevel(
   concurrency: number,
   utterances: number,
   timeoutMs: number,
-  sims: VoiceSims,
+  sims: VoiceSimsProcess,
 ): Promise<LevelResult> {
   await node.take();
   const cpuBefore = await node.cpuUs();
@@ -274,7 +287,7 @@ async function runLevel(
     calls.map((c) => c.timeline),
     sessions,
     { endpointingMs, llmDelayMs: llmDelay, ttsDelayMs: ttsDelay },
-    actualDelays(sims),
+    await sims.vendorTimes(),
   );
   const turns = sessions.reduce((n, s) => n + s.turns.length, 0);
   const lag = (ns: number) => Math.max(0, ns / 1e6 - LOOP_SAMPLE_MS);

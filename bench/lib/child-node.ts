@@ -1,5 +1,6 @@
 /**
- * A realtime node under test in a process of its own, both sides of the IPC: the parent forks it
+ * A bench part in a process of its own (the realtime node under test, the simulated vendors), both
+ * sides of the IPC: the parent forks it
  * and asks it questions by id; the child answers them and stops on request, on SIGTERM or when
  * the parent goes away. Used by bench:turn's and bench:concurrency's nodes.
  */
@@ -21,20 +22,22 @@ export async function forkNode<A extends Answer>(
   script: string,
   env: Record<string, string>,
   cleanup: Cleanup,
+  name = 'realtime node process',
 ): Promise<ForkedNode<A>> {
+  const profile = process.env.BENCH_CPU_PROF && name === 'realtime node process';
   const proc = fork(script, [], {
     execPath: process.execPath,
     // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the node under test there.
     execArgv: [
       '--import',
       'tsx',
-      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
     ],
     env: { ...process.env, ...env },
     // Its output goes to our stderr: our stdout carries only the tables and the JSON line.
     stdio: ['ignore', process.stderr, process.stderr, 'ipc'],
   });
-  cleanup.add('realtime node process', async () => {
+  cleanup.add(name, async () => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((r) => proc.once('exit', r));
     if (proc.connected) proc.send({ type: 'stop' } satisfies ParentMessage);
@@ -49,15 +52,14 @@ export async function forkNode<A extends Answer>(
   const voiceUrl = await new Promise<string>((resolve, reject) => {
     proc.on('message', (m: ChildMessage) => {
       if (m.type === 'ready') resolve((m as { voiceUrl: string }).voiceUrl);
-      else if (m.type === 'error')
-        reject(new Error(`realtime node failed: ${(m as { message: string }).message}`));
+      else if (m.type === 'error') reject(new Error(`${name} failed: ${(m as { message: string }).message}`));
       else {
         const answer = m as A;
         pending.get(answer.id)?.(answer);
         pending.delete(answer.id);
       }
     });
-    proc.once('exit', (code) => reject(new Error(`realtime node exited with ${code}`)));
+    proc.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
   });
   return {
     voiceUrl,

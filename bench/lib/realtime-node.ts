@@ -15,7 +15,6 @@ import { type ElevenLabsSim, startElevenLabsSim } from '../../src/sim/elevenlabs
 import { type OpenAiSim, type OpenAiSimScript, startOpenAiSim } from '../../src/sim/openai/server.ts';
 import { findFreePort } from '../../src/temporal/ports.ts';
 import type { Cleanup } from './cleanup.ts';
-import type { BenchPlatform } from './platform.ts';
 
 export const ACCOUNT_SID = `AC${'b'.repeat(32)}`;
 export const AUTH_TOKEN = 'bench-auth-token-0123456789abcdef';
@@ -118,23 +117,4 @@ export async function buildRealtimeNode(deps: RealtimeNodeDeps): Promise<Realtim
   cleanup.add('realtime node', () => app.close());
   await app.listen({ host: '127.0.0.1', port });
   return { voiceUrl: `${baseUrl}/twilio/voice` };
-}
-
-/** The simulated vendors and a realtime node in this process, on the platform's worker and DB. */
-export async function startRealtimeNode(
-  platform: BenchPlatform,
-  options: RealtimeNodeOptions,
-): Promise<RealtimeNode & { sims: VoiceSims }> {
-  const sims = await startVoiceSims(options, platform.cleanup);
-  const node = await buildRealtimeNode({
-    client: platform.client,
-    prisma: platform.prisma,
-    taskQueue: platform.taskQueue,
-    logger: platform.logger,
-    cleanup: platform.cleanup,
-    endpoints: sims.endpoints,
-    ...(options.wrapSession ? { wrapSession: options.wrapSession } : {}),
-    nodeId: 'bench',
-  });
-  return { ...node, sims };
 }

@@ -1,8 +1,9 @@
 /**
  * Turns what bench:turn collected (caller timelines, the node's probe, the simulators' request
- * records) into per-turn overhead figures, nominal and actual: "nominal" subtracts the delays the
- * simulators were asked to inject, "actual" the delays they really waited for that reply (timer
- * lateness in the simulator is not platform overhead).
+ * records) into per-turn overhead figures, nominal and net: "nominal" subtracts the delays the
+ * simulators were asked to inject, "net" the simulated vendor's whole time for that reply, from
+ * the request's arrival to its first token / first audio byte written (the injected delay, the
+ * simulator's timer lateness and its own request handling: a vendor's time, not the platform's).
  */
 import type { CallerTimeline } from '../../src/sim/twilio/caller.ts';
 import type { VoiceSims } from './realtime-node.ts';
@@ -23,27 +24,35 @@ export interface TurnFigures {
   ttsStage: number[];
   frameStage: number[];
   total: number[];
-  /** Same as node / stages / total, with the simulators' actual delays subtracted. */
-  nodeActual: number[];
-  llmStageActual: number[];
-  ttsStageActual: number[];
-  totalActual: number[];
-  /** Actual minus nominal injected delay, per reply: the simulators' own timer lateness. */
-  llmSlop: number[];
-  ttsSlop: number[];
+  /** Same as node / stages / total, with the simulated vendors' own time subtracted. */
+  nodeNet: number[];
+  llmStageNet: number[];
+  ttsStageNet: number[];
+  totalNet: number[];
+  /** Vendor time minus the nominal injected delay, per reply: the simulators' handling and lateness. */
+  llmVendorExtra: number[];
+  ttsVendorExtra: number[];
   unpaired: number;
 }
 
-/** Reply text -> delay actually injected for it; the bench's replies are unique per request. */
-export function actualDelays(sims: VoiceSims): { llm: Map<string, number>; tts: Map<string, number> } {
-  const llm = new Map<string, number>();
+/** Reply text -> the simulated vendor's time for it; the bench's replies are unique per request. */
+export interface VendorTimes {
+  llm: Map<string, number>;
+  tts: Map<string, number>;
+}
+
+/** As it crosses the IPC channel from the simulators' process. */
+export type VendorTimeEntries = { llm: [string, number][]; tts: [string, number][] };
+
+export function vendorTimeEntries(sims: Pick<VoiceSims, 'openai' | 'eleven'>): VendorTimeEntries {
+  const llm: [string, number][] = [];
   for (const r of sims.openai.requests) {
-    if (r.replyText !== undefined && r.firstTokenDelayActualMs !== undefined)
-      llm.set(r.replyText, r.firstTokenDelayActualMs);
+    if (r.replyText !== undefined && r.firstTokenAfterArrivalMs !== undefined)
+      llm.push([r.replyText, r.firstTokenAfterArrivalMs]);
   }
-  const tts = new Map<string, number>();
+  const tts: [string, number][] = [];
   for (const r of sims.eleven.requests) {
-    if (r.firstByteDelayActualMs !== undefined) tts.set(r.text, r.firstByteDelayActualMs);
+    if (r.firstByteAfterArrivalMs !== undefined) tts.push([r.text, r.firstByteAfterArrivalMs]);
   }
   return { llm, tts };
 }
@@ -52,7 +61,7 @@ export function analyseTurns(
   timelines: CallerTimeline[],
   sessions: SessionProbe[],
   injected: Injected,
-  actual: { llm: Map<string, number>; tts: Map<string, number> },
+  vendor: VendorTimes,
 ): TurnFigures {
   const { llmDelayMs, ttsDelayMs } = injected;
   const total = injected.endpointingMs + llmDelayMs + ttsDelayMs;
@@ -65,12 +74,12 @@ export function analyseTurns(
     ttsStage: [],
     frameStage: [],
     total: [],
-    nodeActual: [],
-    llmStageActual: [],
-    ttsStageActual: [],
-    totalActual: [],
-    llmSlop: [],
-    ttsSlop: [],
+    nodeNet: [],
+    llmStageNet: [],
+    ttsStageNet: [],
+    totalNet: [],
+    llmVendorExtra: [],
+    ttsVendorExtra: [],
     unpaired: 0,
   };
   for (const t of timelines) {
@@ -96,15 +105,15 @@ export function analyseTurns(
       r.ttsStage.push(byte - first - ttsDelayMs);
       r.frameStage.push(frame - byte);
       if (hop !== undefined) r.total.push(hop + frame - llmDelayMs - ttsDelayMs);
-      const llmAct = actual.llm.get(text);
-      const ttsAct = actual.tts.get(text);
-      if (llmAct === undefined || ttsAct === undefined) return;
-      r.llmSlop.push(llmAct - llmDelayMs);
-      r.ttsSlop.push(ttsAct - ttsDelayMs);
-      r.nodeActual.push(frame - llmAct - ttsAct);
-      r.llmStageActual.push(first - llmAct);
-      r.ttsStageActual.push(byte - first - ttsAct);
-      if (hop !== undefined) r.totalActual.push(hop + frame - llmAct - ttsAct);
+      const llmVendor = vendor.llm.get(text);
+      const ttsVendor = vendor.tts.get(text);
+      if (llmVendor === undefined || ttsVendor === undefined) return;
+      r.llmVendorExtra.push(llmVendor - llmDelayMs);
+      r.ttsVendorExtra.push(ttsVendor - ttsDelayMs);
+      r.nodeNet.push(frame - llmVendor - ttsVendor);
+      r.llmStageNet.push(first - llmVendor);
+      r.ttsStageNet.push(byte - first - ttsVendor);
+      if (hop !== undefined) r.totalNet.push(hop + frame - llmVendor - ttsVendor);
     });
   }
   return r;

@@ -38,9 +38,9 @@ export function printReport(input: ReportInput): void {
       `(STT endpointing ${inj.endpointingMs} ms + LLM first token ${inj.llmDelayMs} ms + TTS first byte ${inj.ttsDelayMs} ms = ${injectedMs} ms)`,
   );
   console.log(
-    `  on ${cores} cores. node "same": the realtime node shares this process with the simulated callers, simulated ` +
-      'vendors and the Temporal worker (their work and timer lateness count). node "separate": the node runs in a ' +
-      'process of its own. The Temporal dev server and Postgres are on the same machine either way.',
+    `  on ${cores} cores. The simulated vendors run in a process of their own. node "separate": the realtime node ` +
+      'runs in a process of its own; "same": it shares this process with the simulated callers and the Temporal ' +
+      'worker (their work and timer lateness count). The Temporal dev server and Postgres are on the same machine.',
   );
   const rows: string[][] = [
     [
@@ -52,15 +52,15 @@ export function printReport(input: ReportInput): void {
       'overhead p50',
       'overhead p99',
       'max',
-      'actual p50',
-      'actual p99',
+      'net p50',
+      'net p99',
       'caller p50',
       'caller p99',
     ],
   ];
   for (const r of results) {
     const total = summarize(r.total);
-    const actual = summarize(r.totalActual);
+    const net = summarize(r.totalNet);
     const caller = summarize(r.callerOverhead);
     rows.push([
       String(r.concurrency),
@@ -71,8 +71,8 @@ export function printReport(input: ReportInput): void {
       fmtMs(total.p50),
       fmtMs(total.p99),
       fmtMs(total.max),
-      fmtMs(actual.p50),
-      fmtMs(actual.p99),
+      fmtMs(net.p50),
+      fmtMs(net.p99),
       fmtMs(caller.p50, 0),
       fmtMs(caller.p99, 0),
     ]);
@@ -80,12 +80,15 @@ export function printReport(input: ReportInput): void {
   console.log(table(rows));
   console.log(
     "  overhead: precise, from the node's process (STT hop + node), minus the nominal LLM and TTS delays, ms. " +
-      'actual: the same turns minus the delays the simulators actually waited for each reply (their timer ' +
-      "lateness removed). caller: the simulated caller's latencyMs minus " +
+      "net: the same turns minus the simulated vendors' own time for each reply (request arrival -> first token / " +
+      'first audio byte written: the injected delay, their timer lateness and request handling). caller: the ' +
+      "simulated caller's latencyMs minus " +
       `${injectedMs} ms; 20 ms resolution (its 20 ms frame clock: the frame that completes the endpointing silence ` +
       'leaves at the start of its 20 ms, agent audio is noticed on the next tick), so it reads 0 for anything up to 20 ms.',
   );
-  console.log('  breakdown of the precise overhead (ms, p50 / p99; nominal, then actual delays subtracted):');
+  console.log(
+    '  breakdown of the precise overhead (ms, p50 / p99; nominal delays subtracted, then net of vendor time):',
+  );
   console.log(
     table([
       [
@@ -95,10 +98,10 @@ export function printReport(input: ReportInput): void {
         'turn end->LLM 1st token',
         '1st token->TTS 1st byte',
         'byte->frame sent',
-        'node (actual)',
-        'LLM stage (actual)',
-        'TTS stage (actual)',
-        'sim lateness LLM / TTS p50',
+        'node (net)',
+        'LLM stage (net)',
+        'TTS stage (net)',
+        'vendor time beyond delay LLM / TTS p50',
         'event-loop lag p50 / p99 / max',
         'node CPU ms/turn',
       ],
@@ -109,10 +112,10 @@ export function printReport(input: ReportInput): void {
         stage(r.llmStage),
         stage(r.ttsStage),
         stage(r.frameStage),
-        stage(r.nodeActual),
-        stage(r.llmStageActual),
-        stage(r.ttsStageActual),
-        `${fmtMs(summarize(r.llmSlop).p50)} / ${fmtMs(summarize(r.ttsSlop).p50)}`,
+        stage(r.nodeNet),
+        stage(r.llmStageNet),
+        stage(r.ttsStageNet),
+        `${fmtMs(summarize(r.llmVendorExtra).p50)} / ${fmtMs(summarize(r.ttsVendorExtra).p50)}`,
         `${fmtMs(r.loopP50)} / ${fmtMs(r.loopP99)} / ${fmtMs(r.loopMax)}`,
         r.nodeCpuMsPerTurn === undefined ? '-' : fmtMs(r.nodeCpuMsPerTurn),
       ]),
@@ -122,17 +125,18 @@ export function printReport(input: ReportInput): void {
     '  STT hop: frame completing the endpointing silence handed to the Deepgram adapter -> its speechFinal back ' +
       '(adapter, loopback WebSocket, simulated recogniser). node: that transcript -> first agent frame written to ' +
       'the media socket, minus injected LLM and TTS delays (LLM stage minus its delay, TTS stage minus its delay). ' +
-      'sim lateness: how much longer than asked the simulators waited (setTimeout lateness under load). ' +
+      'vendor time beyond delay: how much longer than the injected delay the simulators took from request arrival ' +
+      'to first token / byte (their request handling and timer lateness). ' +
       'event-loop lag: of this (parent) process. node CPU: all the CPU the separate node process spent during the ' +
       'level divided by the turns answered (media, STT, sessions, workflow client, DB writes included).',
   );
   for (const r of results) {
     const total = summarize(r.total);
-    const actual = summarize(r.totalActual);
+    const net = summarize(r.totalNet);
     console.log(
       `  target at concurrency ${r.concurrency} (${r.placement}): p50 <= ${targetP50Ms} ms: ${fmtMs(total.p50)} ${verdict(total.p50, targetP50Ms)} ` +
-        `(actual ${fmtMs(actual.p50)} ${verdict(actual.p50, targetP50Ms)}); p99 <= ${targetP99Ms} ms: ${fmtMs(total.p99)} ` +
-        `${verdict(total.p99, targetP99Ms)} (actual ${fmtMs(actual.p99)} ${verdict(actual.p99, targetP99Ms)})` +
+        `(net ${fmtMs(net.p50)} ${verdict(net.p50, targetP50Ms)}); p99 <= ${targetP99Ms} ms: ${fmtMs(total.p99)} ` +
+        `${verdict(total.p99, targetP99Ms)} (net ${fmtMs(net.p99)} ${verdict(net.p99, targetP99Ms)})` +
         (r.failedCalls ? `; ${r.failedCalls} calls failed` : '') +
         (r.unpaired ? `; ${r.unpaired} turns unpaired` : ''),
     );
@@ -154,7 +158,7 @@ function summaryJson(input: ReportInput, cores: number): Record<string, unknown>
     },
     levels: input.results.map((r) => {
       const total = summarize(r.total);
-      const actual = summarize(r.totalActual);
+      const net = summarize(r.totalNet);
       const caller = summarize(r.callerOverhead);
       return {
         concurrency: r.concurrency,
@@ -164,15 +168,15 @@ function summaryJson(input: ReportInput, cores: number): Record<string, unknown>
         overhead_p50_ms: round1(total.p50),
         overhead_p99_ms: round1(total.p99),
         overhead_max_ms: round1(total.max),
-        overhead_actual_p50_ms: round1(actual.p50),
-        overhead_actual_p99_ms: round1(actual.p99),
+        overhead_net_p50_ms: round1(net.p50),
+        overhead_net_p99_ms: round1(net.p99),
         stt_hop_p50_ms: round1(summarize(r.sttHop).p50),
         node_p50_ms: round1(summarize(r.node).p50),
         node_p99_ms: round1(summarize(r.node).p99),
-        llm_stage_actual_p50_ms: round1(summarize(r.llmStageActual).p50),
-        tts_stage_actual_p50_ms: round1(summarize(r.ttsStageActual).p50),
-        sim_llm_lateness_p50_ms: round1(summarize(r.llmSlop).p50),
-        sim_tts_lateness_p50_ms: round1(summarize(r.ttsSlop).p50),
+        llm_stage_net_p50_ms: round1(summarize(r.llmStageNet).p50),
+        tts_stage_net_p50_ms: round1(summarize(r.ttsStageNet).p50),
+        sim_llm_extra_p50_ms: round1(summarize(r.llmVendorExtra).p50),
+        sim_tts_extra_p50_ms: round1(summarize(r.ttsVendorExtra).p50),
         event_loop_lag_p99_ms: round1(r.loopP99),
         node_cpu_ms_per_turn: r.nodeCpuMsPerTurn === undefined ? null : round1(r.nodeCpuMsPerTurn),
         caller_v2v_p50_ms: round1(summarize(r.callerLatency).p50),

@@ -7,6 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../../logger.ts';
+import { trackArrivals } from '../arrival.ts';
 import { type SpeechLikeOptions, speechLike } from '../audio.ts';
 
 /** How one request misbehaves (all optional; an empty object is a healthy reply). */
@@ -40,6 +41,10 @@ export interface RecordedTtsRequest {
    * first audio written), so a benchmark subtracts what was waited rather than what was asked.
    */
   firstByteDelayActualMs?: number;
+  /** From the request's arrival to its first audio written: all of the simulated vendor's time. */
+  firstByteAfterArrivalMs?: number;
+  /** performance.now() when the request's headers arrived. */
+  arrivedAt: number;
 }
 
 export interface ElevenLabsSimOptions {
@@ -82,7 +87,10 @@ export async function startElevenLabsSim(options: ElevenLabsSimOptions = {}): Pr
     requests: [],
   };
   const app = Fastify({ logger: false, forceCloseConnections: true });
-  app.post('/v1/text-to-speech/:voiceId/stream', (request, reply) => handleStream(context, request, reply));
+  const arrivalOf = trackArrivals(app);
+  app.post('/v1/text-to-speech/:voiceId/stream', (request, reply) =>
+    handleStream(context, request, reply, arrivalOf(request)),
+  );
   const url = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   return {
     url,
@@ -100,8 +108,9 @@ async function handleStream(
   context: SimContext,
   request: FastifyRequest,
   reply: FastifyReply,
+  arrivedAt: number,
 ): Promise<void> {
-  const record = recordRequest(context.requests, request);
+  const record = recordRequest(context.requests, request, arrivedAt);
   const rejection = validate(context, request, record);
   if (rejection) {
     await reply.code(rejection.status).header('x-simulated', 'true').send(rejection.body);
@@ -129,7 +138,11 @@ async function handleStream(
   });
 }
 
-function recordRequest(requests: RecordedTtsRequest[], request: FastifyRequest): RecordedTtsRequest {
+function recordRequest(
+  requests: RecordedTtsRequest[],
+  request: FastifyRequest,
+  arrivedAt: number,
+): RecordedTtsRequest {
   const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<
     string,
     unknown
@@ -145,6 +158,7 @@ function recordRequest(requests: RecordedTtsRequest[], request: FastifyRequest):
     bytesSent: 0,
     completed: false,
     clientClosedEarly: false,
+    arrivedAt,
   };
   requests.push(record);
   return record;
@@ -200,7 +214,10 @@ async function streamAudio(
   while (record.bytesSent < limit && !res.destroyed) {
     const end = Math.min(limit, record.bytesSent + plan.chunkBytes);
     res.write(audio.subarray(record.bytesSent, end));
-    if (record.bytesSent === 0) record.firstByteDelayActualMs = performance.now() - waitedFrom;
+    if (record.bytesSent === 0) {
+      record.firstByteDelayActualMs = performance.now() - waitedFrom;
+      record.firstByteAfterArrivalMs = performance.now() - record.arrivedAt;
+    }
     record.bytesSent = end;
     if (record.bytesSent < limit) await sleep(plan.interChunkDelayMs, closed);
   }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../../logger.ts';
+import { trackArrivals } from '../arrival.ts';
 import {
   completion,
   errorBody,
@@ -68,6 +69,10 @@ export interface RecordedChatRequest {
    * timer lateness in this simulator is not the client's overhead.
    */
   firstTokenDelayActualMs?: number;
+  /** From the request's arrival to its first chunk written: all of the simulated vendor's time. */
+  firstTokenAfterArrivalMs?: number;
+  /** performance.now() when the request's headers arrived. */
+  arrivedAt: number;
 }
 
 export type OpenAiSimScript =
@@ -113,11 +118,14 @@ export async function startOpenAiSim(options: OpenAiSimOptions = {}): Promise<Op
     requests: [],
   };
   const app = Fastify({ logger: false, forceCloseConnections: true });
+  const arrivalOf = trackArrivals(app);
   app.get('/v1/models', async (request, reply) => {
     if (!checkAuth(request, reply, context.apiKey)) return reply;
     return modelList(options.models);
   });
-  app.post('/v1/chat/completions', (request, reply) => handleChat(context, request, reply));
+  app.post('/v1/chat/completions', (request, reply) =>
+    handleChat(context, request, reply, arrivalOf(request)),
+  );
   const address = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   return {
     url: `${address}/v1`,
@@ -149,9 +157,10 @@ async function handleChat(
   context: SimContext,
   request: FastifyRequest,
   reply: FastifyReply,
+  arrivedAt: number,
 ): Promise<unknown> {
   const body = (request.body ?? {}) as SimChatBody;
-  const record = recordRequest(context.requests, request, body);
+  const record = recordRequest(context.requests, request, body, arrivedAt);
   if (!checkAuth(request, reply, context.apiKey)) return reply;
   if (typeof body.model !== 'string' || !Array.isArray(body.messages)) {
     return sendError(reply, 400, { message: "'model' and 'messages' are required properties" });
@@ -173,6 +182,7 @@ async function handleChat(
     const waitedFrom = performance.now();
     await sleep(timing.firstTokenDelayMs);
     record.firstTokenDelayActualMs = performance.now() - waitedFrom;
+    record.firstTokenAfterArrivalMs = performance.now() - record.arrivedAt;
     record.completed = true;
     const resolved = resolveReply(scripted, body);
     record.replyText = resolved.text;
@@ -247,12 +257,14 @@ function recordRequest(
   requests: RecordedChatRequest[],
   request: FastifyRequest,
   body: SimChatBody,
+  arrivedAt: number,
 ): RecordedChatRequest {
   const record: RecordedChatRequest = {
     index: requests.length,
     headers: { ...request.headers },
     body,
     receivedAtMs: Date.now(),
+    arrivedAt,
     remotePort: request.socket.remotePort,
     completed: false,
     clientClosedEarly: false,
@@ -321,7 +333,10 @@ async function streamReply(
     await sleep(i === 0 ? timing.firstTokenDelayMs : timing.interTokenDelayMs, closed);
     if (res.destroyed) return;
     res.write(`data: ${JSON.stringify(payload)}\n\n`);
-    if (i === 0) record.firstTokenDelayActualMs = performance.now() - waitedFrom;
+    if (i === 0) {
+      record.firstTokenDelayActualMs = performance.now() - waitedFrom;
+      record.firstTokenAfterArrivalMs = performance.now() - record.arrivedAt;
+    }
   }
   res.end('data: [DONE]\n\n');
   record.completed = true;

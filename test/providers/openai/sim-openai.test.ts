@@ -57,4 +57,20 @@ describe('simulated OpenAI server', () => {
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: expect.any(Number) } });
     expect(chunks.at(-2).choices[0]).toMatchObject({ delta: {}, finish_reason: 'stop' });
   });
+
+  it("records the vendor's whole time per reply: arrival to first token, injected delay included", async () => {
+    sim = await startOpenAiSim({ script: [{ text: 'One.' }, { text: 'Two.' }], firstTokenDelayMs: 30 });
+    const headers = { authorization: `Bearer ${sim.apiKey}`, 'content-type': 'application/json' };
+    for (const stream of [true, false]) {
+      const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], stream });
+      await (await fetch(`${sim.url}/chat/completions`, { method: 'POST', headers, body })).text();
+    }
+    for (const record of sim.requests) {
+      expect(record.firstTokenDelayActualMs).toBeGreaterThanOrEqual(29);
+      // The wait is part of the vendor's time, which also covers the handling before it.
+      expect(record.firstTokenAfterArrivalMs).toBeGreaterThanOrEqual(
+        record.firstTokenDelayActualMs as number,
+      );
+    }
+  });
 });
