@@ -214,17 +214,24 @@ async function campaignRuns(platform: BenchPlatform, campaignId: string, runs: n
 
 /**
  * Replays every run's history against the workflow code the worker ran: a campaign whose runs do
- * not replay would stall for good after a worker restart or a cache eviction.
+ * not replay would stall for good after a worker restart or a cache eviction. One replay worker
+ * (one workflow bundle) for all runs; histories are fetched as it goes.
  */
 async function replayRuns(platform: BenchPlatform, campaignId: string, runIds: string[]): Promise<string[]> {
   const workflowId = contract.campaignWorkflowId(campaignId);
+  async function* histories() {
+    for (const runId of runIds) {
+      const history = await platform.client.workflow.getHandle(workflowId, runId).fetchHistory();
+      yield { workflowId: runId, history };
+    }
+  }
   const failures: string[] = [];
-  for (const runId of runIds) {
-    const history = await platform.client.workflow.getHandle(workflowId, runId).fetchHistory();
-    await Worker.runReplayHistory(
-      { workflowsPath: WORKFLOWS, bundlerOptions: workflowBundlerOptions },
-      history,
-    ).catch((err: unknown) => failures.push(`${runId}: ${err instanceof Error ? err.message : String(err)}`));
+  const replays = Worker.runReplayHistories(
+    { workflowsPath: WORKFLOWS, bundlerOptions: workflowBundlerOptions },
+    histories(),
+  );
+  for await (const result of replays) {
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }
   return failures;
 }
