@@ -20,7 +20,7 @@ export interface CampaignControlDeps {
 export async function startCampaign(
   deps: CampaignControlDeps,
   campaignId: string,
-  tuning: Pick<contract.CampaignInput, 'pageSize' | 'dialsPerRun'> = {},
+  tuning: Pick<contract.CampaignInput, 'pageSize' | 'dialsPerRun' | 'handOffDials'> = {},
 ): Promise<{ workflowId: string }> {
   const campaign = await deps.prisma.campaign.findUnique({ where: { id: campaignId } });
   if (!campaign) throw new CampaignNotFoundError(`no campaign ${campaignId}`);

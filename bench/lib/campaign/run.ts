@@ -116,7 +116,12 @@ async function measure(platform: BenchPlatform, options: CampaignBenchOptions): 
   const cpuBefore = (await worker.stats()).cpuUs;
   const temporalBefore = processCpuMs(platform.temporalPid);
   const started = performance.now();
-  await startCampaign(deps, campaignId, { dialsPerRun: options.dialsPerRun, pageSize: options.pageSize });
+  await startCampaign(deps, campaignId, {
+    dialsPerRun: options.dialsPerRun,
+    pageSize: options.pageSize,
+    // BENCH_HANDOFF=0 measures runs that wait for their in-flight dials at continue-as-new.
+    ...(process.env.BENCH_HANDOFF === '0' ? { handOffDials: false } : {}),
+  });
   // One sample at a time, each query bounded: a query still retrying when the connection closes
   // at clean-up would throw from grpc-js's retry timer.
   let done = false;

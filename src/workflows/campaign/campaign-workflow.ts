@@ -35,9 +35,9 @@ function startingProgress(): contract.CampaignProgress {
  * within each contact's calling hours, never more than the concurrency limit at once nor faster
  * than the pacing, retrying by disposition. Pause, resume and cancel are signals; settings change
  * through a validated update. It continues as new once a run's history nears its event budget
- * (or after `dialsPerRun` dials). With `handOffDials`, dials still running then are handed to the
- * next run (their results come by signal, hand-off.ts); otherwise the run waits for them, since a
- * child's result reaches only the run that started it. No run approaches Temporal's history limits, and the
+ * (or after `dialsPerRun` dials). Unless `handOffDials` is false, dials still running then are
+ * handed to the next run (their results come by signal, hand-off.ts); otherwise the run waits for
+ * them, since a child's result reaches only the run that started it. No run approaches Temporal's history limits, and the
  * concurrency limit (at most 500) keeps pending children under the 2,000 per run.
  */
 export async function campaignWorkflow(input: contract.CampaignInput): Promise<contract.CampaignProgress> {
@@ -88,12 +88,12 @@ export async function campaignWorkflow(input: contract.CampaignInput): Promise<c
   // when their results arrived, which history does not record), so a worker restart stalled the
   // campaign. v3 runs use ordinary activities, whose completions are history events.
   const localIo = v2 && !patched('campaign-dispatch-v3');
-  // In-flight dials are carried across continue-as-new instead of awaited (hand-off.ts). Opt-in
-  // for now: a signal arriving while the continue-as-new task is in flight makes Temporal fail
-  // that task, and the worker then replays the run from its start, which dispatch v2 runs with
-  // many concurrent local activities do not yet replay reliably (a pre-existing nondeterminism
-  // seen at concurrency 200; see the branch report). Carried dials are always honoured.
-  const handoff = v2 && input.handOffDials === true && patched(CAMPAIGN_HANDOFF_PATCH);
+  // In-flight dials are carried across continue-as-new instead of awaited (hand-off.ts), so a run
+  // boundary no longer stops dialing until the slowest call ends. On by default since dispatch v3:
+  // a signal arriving while the continue-as-new task is in flight makes Temporal fail that task
+  // and the worker replays the run, which v2 runs (racing local activities) did not do reliably.
+  // `handOffDials: false` turns it off. Carried dials are always honoured.
+  const handoff = v2 && input.handOffDials !== false && patched(CAMPAIGN_HANDOFF_PATCH);
   state.handoff = handoff;
   for (const report of early.splice(0)) state.dialReported(report, Date.now());
   upsertSearchAttributes([{ key: SA.campaignId, value: campaignId }]);

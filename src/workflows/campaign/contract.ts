@@ -20,8 +20,8 @@ export interface CampaignInput {
    */
   dialsPerRun?: number;
   /**
-   * Hand in-flight dials to the next run at continue-as-new instead of waiting for them (off by
-   * default for now: see campaign-workflow.ts). Carried into every later run.
+   * Hand in-flight dials to the next run at continue-as-new instead of waiting for them (default
+   * true; see campaign-workflow.ts). Carried into every later run.
    */
   handOffDials?: boolean;
   /**
