@@ -9,7 +9,7 @@ import { startOpenAiSim } from '../src/sim/openai/server.ts';
 import type { CallerScriptStep } from '../src/sim/twilio/caller.ts';
 import { callWorkflowId } from '../src/workflows/call/contract.ts';
 import { seedBenchAgent } from './lib/agent.ts';
-import { forkNode } from './lib/child-node.ts';
+import { forkNode, nodeNiceness } from './lib/child-node.ts';
 import { type CallerPool, startCallerPool } from './lib/concurrency/caller-pool.ts';
 import { analyseCall, type FrameStats, LATE_GAP_MS } from './lib/concurrency/frames.ts';
 import type { NodeAnswer, NodeEnv } from './lib/concurrency/node.ts';
@@ -285,7 +285,8 @@ function report(): void {
   console.log(
     `  node under test: its own process (child). Simulated callers: ${callerProcs} more processes. Simulated vendors ` +
       `and Temporal worker: the bench process; Temporal dev server and Postgres: the same machine. ${cores} cores: ` +
-      'the load generator COMPETES with the node for CPU. Frame times are taken twice: in the node as each agent frame is handed to its ' +
+      `the load generator COMPETES with the node for CPU (the node runs at niceness ${nodeNiceness()}, so it gets CPU ` +
+      'ahead of the load generator whenever it is runnable; BENCH_NODE_NICE=0 turns that off). Frame times are taken twice: in the node as each agent frame is handed to its ' +
       "socket (the verdict: the node's own pacing) and at the callers as they arrive, where the load generator's " +
       'event-loop lag (column "caller lag p99") adds gaps the node did not make.',
   );
@@ -364,6 +365,7 @@ function report(): void {
     JSON.stringify({
       bench: 'concurrency',
       cores,
+      node_niceness: nodeNiceness(),
       max_good_calls: best?.calls ?? 0,
       target_calls: TARGET_CALLS,
       late_gap_ms: LATE_GAP_MS,

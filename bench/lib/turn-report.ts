@@ -1,5 +1,6 @@
 /** The tables and the closing JSON line of bench:turn (see bench/turn.ts for what is measured). */
 import os from 'node:os';
+import { nodeNiceness } from './child-node.ts';
 import { fmtMs, round1, summarize, table, verdict } from './stats.ts';
 import type { Injected, TurnFigures } from './turn-analysis.ts';
 
@@ -39,7 +40,8 @@ export function printReport(input: ReportInput): void {
   );
   console.log(
     `  on ${cores} cores. The simulated vendors run in a process of their own. node "separate": the realtime node ` +
-      'runs in a process of its own; "same": it shares this process with the simulated callers and the Temporal ' +
+      `runs in a process of its own at niceness ${nodeNiceness()} (CPU ahead of the load generator); "same": it ` +
+      'shares this process with the simulated callers and the Temporal ' +
       'worker (their work and timer lateness count). The Temporal dev server and Postgres are on the same machine.',
   );
   const rows: string[][] = [
@@ -151,6 +153,7 @@ function summaryJson(input: ReportInput, cores: number): Record<string, unknown>
   return {
     bench: 'turn',
     cores,
+    node_niceness: nodeNiceness(),
     injected_ms: {
       endpointing: inj.endpointingMs,
       llm_first_token: inj.llmDelayMs,
