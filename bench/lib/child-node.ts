@@ -18,14 +18,25 @@ export interface ForkedNode<A extends Answer> {
   ask<T extends A['type']>(type: T): Promise<Extract<A, { type: T }>>;
 }
 
-/** Forks `script` (TypeScript, through tsx) and waits for its `ready`; cleanup stops it. */
+export interface ForkOptions {
+  /** In errors and cleanup logs. */
+  name?: string;
+  /** The realtime node under test (default): BENCH_CPU_PROF profiles it. */
+  underTest?: boolean;
+}
+
+/**
+ * Forks `script` (TypeScript, through tsx) and waits for its `ready`; cleanup stops it. The child
+ * runs at a raised priority (raisePriority): the node under test, and the simulated vendors,
+ * which stand for vendors on machines of their own.
+ */
 export async function forkNode<A extends Answer>(
   script: string,
   env: Record<string, string>,
   cleanup: Cleanup,
-  name = 'realtime node process',
+  options: ForkOptions = {},
 ): Promise<ForkedNode<A>> {
-  const underTest = name === 'realtime node process';
+  const { name = 'realtime node process', underTest = true } = options;
   const profile = process.env.BENCH_CPU_PROF && underTest;
   const proc = fork(script, [], {
     execPath: process.execPath,
@@ -39,7 +50,7 @@ export async function forkNode<A extends Answer>(
     // Its output goes to our stderr: our stdout carries only the tables and the JSON line.
     stdio: ['ignore', process.stderr, process.stderr, 'ipc'],
   });
-  if (underTest && proc.pid !== undefined) raisePriority(proc.pid);
+  if (proc.pid !== undefined) raisePriority(proc.pid);
   cleanup.add(name, async () => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((r) => proc.once('exit', r));
@@ -102,10 +113,10 @@ export function serveParent(
 }
 
 /**
- * The node under test gets CPU ahead of the load generator: with everything on two cores, the
- * simulated callers, vendors, Temporal and Postgres otherwise keep it off the CPU for tens of ms
- * at a time, and the benchmark measures the machine's saturation instead of the node (a deployed
- * node has its own cores). BENCH_NODE_NICE sets the niceness (default -10; 0 leaves it alone;
+ * The forked part gets CPU ahead of the load generator: with everything on two cores, the
+ * simulated callers, the worker, Temporal and Postgres otherwise keep it off the CPU for tens of
+ * ms at a time, and the benchmark measures the machine's saturation instead of the node (a
+ * deployed node has its own cores; a vendor answers from its own machines). BENCH_NODE_NICE sets the niceness (default -10; 0 leaves it alone;
  * a negative value needs root, without which the node keeps the default).
  */
 function raisePriority(pid: number): void {
@@ -118,7 +129,7 @@ function raisePriority(pid: number): void {
   }
 }
 
-/** The niceness the node under test runs at, for the report. */
+/** The niceness forked parts run at, for the report. */
 export function nodeNiceness(): number {
   const nice = Number(process.env.BENCH_NODE_NICE ?? -10);
   return Number.isFinite(nice) ? nice : 0;

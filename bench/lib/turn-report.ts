@@ -39,8 +39,9 @@ export function printReport(input: ReportInput): void {
       `(STT endpointing ${inj.endpointingMs} ms + LLM first token ${inj.llmDelayMs} ms + TTS first byte ${inj.ttsDelayMs} ms = ${injectedMs} ms)`,
   );
   console.log(
-    `  on ${cores} cores. The simulated vendors run in a process of their own. node "separate": the realtime node ` +
-      `runs in a process of its own at niceness ${nodeNiceness()} (CPU ahead of the load generator); "same": it ` +
+    `  on ${cores} cores. The simulated vendors run in a process of their own, at niceness ${nodeNiceness()} (CPU ` +
+      'ahead of the callers, worker, Temporal and Postgres). node "separate": the realtime node runs in a process of ' +
+      `its own, at niceness ${nodeNiceness()} too; "same": it ` +
       'shares this process with the simulated callers and the Temporal ' +
       'worker (their work and timer lateness count). The Temporal dev server and Postgres are on the same machine.',
   );

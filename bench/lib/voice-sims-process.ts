@@ -21,7 +21,7 @@ export async function startVoiceSimsProcess(
     script,
     { SB_SIMS_OPTIONS: JSON.stringify(options) },
     cleanup,
-    'simulated vendors process',
+    { name: 'simulated vendors process', underTest: false },
   );
   const { endpoints } = await child.ask('endpoints');
   return {
