@@ -120,8 +120,8 @@ export function serveParent(
  * a negative value needs root, without which the node keeps the default).
  */
 function raisePriority(pid: number): void {
-  const nice = Number(process.env.BENCH_NODE_NICE ?? -10);
-  if (!Number.isFinite(nice) || nice === 0) return;
+  const nice = nodeNiceness();
+  if (nice === 0) return;
   try {
     os.setPriority(pid, nice);
   } catch (err) {

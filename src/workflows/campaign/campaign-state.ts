@@ -2,7 +2,13 @@ import { nextCallableAt } from '../../domain/calling-hours.ts';
 import { afterAttempt, type CampaignRunSettings, type SettingsChange } from '../../domain/campaign-rules.ts';
 import { type PacingBucket, reshapeBucket, takeToken } from '../../domain/pacing.ts';
 import type { OutboundCallResult } from '../outbound/contract.ts';
-import type { CampaignCarriedState, CampaignProgress, DialFinished, HandedOffDial } from './contract.ts';
+import type {
+  CampaignCarriedState,
+  CampaignProgress,
+  CarriedOutcome,
+  DialFinished,
+  HandedOffDial,
+} from './contract.ts';
 
 /** A contact as the workflow holds it (the activity's DialableContact, without importing db code). */
 export interface QueuedContact {
@@ -13,14 +19,8 @@ export interface QueuedContact {
   attempts: number;
 }
 
-type Outcome = {
-  contactId: string;
-  attempt: number;
-  disposition: OutboundCallResult['disposition'];
-  status: 'completed' | 'failed' | 'skipped' | 'retry_scheduled';
-  nextAttemptAtMs?: number;
-  callSid?: string;
-};
+/** An outcome waiting to be written: the same shape a run carries into its successor. */
+type Outcome = CarriedOutcome;
 
 export type NextStep =
   | { kind: 'defer'; atMs: number }
