@@ -1,4 +1,4 @@
-import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { DialDisposition } from '../../src/db/enums.ts';
 import { CampaignReport } from '../../src/workflows/outbound/campaign-report.ts';
 import type { OutboundCallInput, OutboundCallResult } from '../../src/workflows/outbound/contract.ts';
@@ -14,7 +14,8 @@ const acts = proxyActivities<DialDoubleActivities>({
  * on another branch). It places no call: it claims the attempt in `dial_attempts` and logs one
  * row in `sim_dials` (both in one transaction, so the log counts real effects), holds the "call"
  * for `variables.simHoldMs`, and returns the disposition scripted per attempt in
- * `variables.simScript` (e.g. "busy,answered").
+ * `variables.simScript` (e.g. "busy,answered"). With `variables.simEndWhenAsked` = "1" it instead
+ * ends (and reports) as soon as its campaign asks for the result by signal, or after the hold.
  */
 export async function outboundCallWorkflow(input: OutboundCallInput): Promise<OutboundCallResult> {
   // Takes the campaign's hand-off like the real dialer (src/workflows/outbound/campaign-report.ts).
@@ -31,9 +32,16 @@ export async function outboundCallWorkflow(input: OutboundCallInput): Promise<Ou
     startedAtMs: info.startTime.getTime(),
   });
   const holdMs = Number(input.variables?.simHoldMs ?? '0');
+  const result = { disposition, callSid: `CAsim-${info.workflowId}` };
+  if (input.variables?.simEndWhenAsked === '1') {
+    // The call ends the moment the campaign asks for its result: the report then races the
+    // campaign's own view of that request (hand-off tests).
+    await condition(() => report.asked, holdMs);
+    await report.deliver(input, result);
+    return result;
+  }
   if (holdMs > 0) await sleep(holdMs);
   await acts.simHangUp({ workflowId: info.workflowId });
-  const result = { disposition, callSid: `CAsim-${info.workflowId}` };
   await report.deliver(input, result);
   return result;
 }

@@ -50,6 +50,19 @@ describe('campaign workflow: hand-off across continue-as-new', () => {
     return Promise.all(runs.map((r) => platform.client.workflow.getHandle(id, r.runId).fetchHistory()));
   }
 
+  /** Marker events (patches, local activities) whose details mention `text`. */
+  function markersMentioning(h: IHistory, text: string) {
+    return (h.events ?? []).filter((e) =>
+      Object.values(e.markerRecordedEventAttributes?.details ?? {}).some((d) =>
+        d.payloads?.some((p) =>
+          Buffer.from(p.data ?? new Uint8Array())
+            .toString('utf8')
+            .includes(text),
+        ),
+      ),
+    );
+  }
+
   /** Child workflow id → index of the run that started it. */
   function startedBy(histories: IHistory[]): Map<string, number> {
     const runOf = new Map<string, number>();
@@ -134,6 +147,36 @@ describe('campaign workflow: hand-off across continue-as-new', () => {
     }
   }, 300_000);
 
+  it('counts every result of dials that end the moment their run asks for them', async () => {
+    // Each dial ends (and reports) as soon as its run asks for the result, so its report can reach
+    // that run in the same activation as the reply to the request, where signals are handled
+    // first. Before campaign-early-report such a report was ignored; if the run then continued as
+    // new before the child's completion arrived, the dial waited for the hand-off check. How often
+    // that interleaving happens here depends on timing (the state test covers it exactly).
+    const campaignId = await createTestCampaign(
+      platform,
+      contacts(24, { simHoldMs: '4000', simEndWhenAsked: '1' }),
+      { concurrencyLimit: 8 },
+    );
+    await platform.client.workflow.start(campaignWorkflowType, {
+      taskQueue: platform.taskQueue,
+      workflowId: campaignWorkflowId(campaignId),
+      args: [
+        { campaignId, pageSize: 8, dialsPerRun: 8, handOffDials: true, handOffCheckMs: 60_000 },
+      ] satisfies CampaignInput[],
+    });
+    const result = await platform.client.workflow.getHandle(campaignWorkflowId(campaignId)).result();
+    expect(result).toMatchObject({ status: 'completed', contactsByStatus: { completed: 24 }, inFlight: 0 });
+
+    const histories = await runHistories(campaignId);
+    // Every run that handed dials over took the new path, and no dial waited for the check.
+    expect(histories.length).toBeGreaterThanOrEqual(3);
+    for (const h of histories.slice(0, -1))
+      expect(markersMentioning(h, 'campaign-early-report')).toHaveLength(1);
+    expect(histories.flatMap((h) => markersMentioning(h, 'handedOffDialOutcome'))).toEqual([]);
+    for (const h of histories) await Worker.runReplayHistory({ workflowsPath: WORKFLOWS }, h);
+  }, 300_000);
+
   it('replays the recorded history of a run that received and handed over dials', async () => {
     const recorded = History.decode(fs.readFileSync(FIXTURE));
     const names = recorded.events.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName);
@@ -185,6 +228,11 @@ describe('campaign workflow: hand-off across continue-as-new', () => {
       contactsByStatus: { completed: 5, failed: 1 },
       inFlight: 0,
     });
+    // Settled by the hand-off check, from the attempt's record.
+    const checked = (await runHistories(campaignId)).flatMap((h) =>
+      markersMentioning(h, 'handedOffDialOutcome'),
+    );
+    expect(checked.length).toBeGreaterThan(0);
     const row = await platform.prisma.campaignContact.findUniqueOrThrow({ where: { id: longContact.id } });
     expect(row).toMatchObject({ status: 'failed', attempts: 1, disposition: 'failed' });
     const dials = (await readDialLog(platform.prisma)).filter((d) => d.phone === phoneFor(0));

@@ -163,6 +163,29 @@ describe('campaign workflow: state', () => {
     expect(s.carry().handedOff).toEqual([]);
   });
 
+  it('counts a report that arrives before the reply to its hand-off request, and only once', () => {
+    const s = state(true);
+    s.handoff = true;
+    s.enqueue([contact('1'), contact('2')]);
+    dialHead(s);
+    dialHead(s);
+    const answered = { disposition: 'answered' } as const;
+    // Not asked: a stray report for an in-flight dial of this run does not count.
+    expect(s.dialReported({ contactId: '2', attempt: 1, result: answered }, NOW)).toBe(false);
+    s.askedToReport('1', 1, 'UTC', NOW);
+    expect(s.dialReported({ contactId: '1', attempt: 1, result: answered }, NOW)).toBe(true);
+    // The reply to the request and the child's completion come after it: neither counts again.
+    s.handedOff('1', 1, 'UTC', NOW);
+    expect(s.settleDial(contact('1'), 1, answered, NOW)).toBe(false);
+    expect(s.takeUpdates().outcomes.map((o) => o.contactId)).toEqual(['1']);
+    expect(s.carry().handedOff).toEqual([]);
+    // A request that could not reach its child (closed) leaves the dial to its completion.
+    s.askedToReport('2', 1, 'UTC', NOW);
+    s.notAsked('2');
+    expect(s.dialReported({ contactId: '2', attempt: 1, result: answered }, NOW)).toBe(false);
+    expect(s.settleDial(contact('2'), 1, answered, NOW)).toBe(true);
+  });
+
   it('carries nothing new in runs recorded before the hand-off', () => {
     const s = state(true);
     s.enqueue([contact('1')]);

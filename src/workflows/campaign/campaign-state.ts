@@ -69,6 +69,13 @@ export class CampaignState {
    * this run before it continues as new, or carried from the previous run. Always also in `inFlight`.
    */
   readonly reporting = new Map<string, Omit<HandedOffDial, 'contactId'>>();
+  /**
+   * Contact id → dial of this run asked to report (campaign-early-report) whose reply to that
+   * request this run has not seen yet. The child may finish and report in between: its report
+   * then reaches this run in the same activation as that reply, and signals are handled first.
+   * Never carried: the hand-over waits for every reply.
+   */
+  private readonly asked = new Map<string, Omit<HandedOffDial, 'contactId'>>();
   /** campaign-handoff: in-flight dials are carried across continue-as-new instead of awaited. */
   handoff = false;
   marks: { contactId: string; attempt: number }[] = [];
@@ -121,8 +128,20 @@ export class CampaignState {
     return { handedOff, unwrittenOutcomes: this.outcomes };
   }
 
+  /** A child of this run is being asked to report: a report from it counts from now on. */
+  askedToReport(contactId: string, attempt: number, timeZone: string, nowMs: number): void {
+    if (this.inFlight.get(contactId) === attempt)
+      this.asked.set(contactId, { attempt, timeZone, sinceMs: nowMs });
+  }
+
+  /** The request could not reach the child (it had closed): its completion settles the dial. */
+  notAsked(contactId: string): void {
+    this.asked.delete(contactId);
+  }
+
   /** A child of this run took the hand-off: its result will come by signal. */
   handedOff(contactId: string, attempt: number, timeZone: string, nowMs: number): void {
+    this.asked.delete(contactId);
     if (this.inFlight.get(contactId) === attempt)
       this.reporting.set(contactId, { attempt, timeZone, sinceMs: nowMs });
   }
@@ -140,13 +159,14 @@ export class CampaignState {
   ): boolean {
     if (this.inFlight.get(contact.id) !== attempt) return false;
     this.reporting.delete(contact.id);
+    this.asked.delete(contact.id);
     this.finishDial(contact, attempt, result, nowMs);
     return true;
   }
 
-  /** A `dialFinished` signal: counts only for a dial whose result was handed off. */
+  /** A `dialFinished` signal: counts only for a dial whose result was handed off or asked for. */
   dialReported(report: DialFinished, nowMs: number): boolean {
-    const d = this.reporting.get(report.contactId);
+    const d = this.reporting.get(report.contactId) ?? this.asked.get(report.contactId);
     if (!d || d.attempt !== report.attempt) return false;
     return this.settleDial({ id: report.contactId, timeZone: d.timeZone }, d.attempt, report.result, nowMs);
   }

@@ -2,12 +2,19 @@ import {
   type ChildWorkflowHandle,
   condition,
   getExternalWorkflowHandle,
+  patched,
   workflowInfo,
 } from '@temporalio/workflow';
 import { campaignDialWorkflowId, reportToCampaignSignal } from '../outbound/contract.ts';
 import { campaignLocalActivities } from './activities.ts';
 import type { CampaignState, QueuedContact } from './campaign-state.ts';
 import type { HandedOffDial } from './contract.ts';
+
+/**
+ * A child asked to report may finish and signal its result before this run has seen the reply to
+ * its own request (both reach the run in one activation, signals first). That report counts now.
+ */
+const EARLY_REPORT_PATCH = 'campaign-early-report';
 
 /** How long a handed-off dial may stay unheard of before its child is checked on. */
 export const DEFAULT_HAND_OFF_CHECK_MS = 2 * 60_000;
@@ -46,6 +53,9 @@ export class HandOff {
   async handOver(): Promise<void> {
     const s = this.state;
     const to = workflowInfo().workflowId;
+    // Runs recorded before the patch ignored a report that came before the request's reply; the
+    // dial then waited for the check below (`checkMs`) if the run continued as new meanwhile.
+    const earlyReports = patched(EARLY_REPORT_PATCH);
     await Promise.all(
       [...this.children].map(async ([contactId, c]) => {
         let child: Child;
@@ -55,12 +65,14 @@ export class HandOff {
           return; // Never started: the dial loop has recorded it as failed.
         }
         if (s.inFlight.get(contactId) !== c.attempt) return;
+        if (earlyReports) s.askedToReport(contactId, c.attempt, c.timeZone, Date.now());
         try {
           await child.signal(reportToCampaignSignal, { campaignWorkflowId: to });
           s.handedOff(contactId, c.attempt, c.timeZone, Date.now());
           s.bump();
         } catch {
           // Closed already: its completion reaches this run, which settles the dial.
+          s.notAsked(contactId);
         }
       }),
     );

@@ -21,6 +21,11 @@ export class CampaignReport {
     });
   }
 
+  /** Whether the campaign has asked for the result by signal. */
+  get asked(): boolean {
+    return this.to !== undefined;
+  }
+
   /** Call right before returning `result`. */
   async deliver(input: OutboundCallInput, result: OutboundCallResult): Promise<void> {
     if (this.to === undefined || !input.contactId || input.attempt === undefined) return;
