@@ -27,7 +27,7 @@ import { fmtMs, round1, summarize, table } from './lib/stats.ts';
  * vendor adapters, Temporal client, Prisma). The simulated callers run in --caller-procs further
  * children (bench/lib/concurrency/callers.ts), so no single load-generator event loop is the
  * limit. This process (B) holds the simulated Deepgram / OpenAI / ElevenLabs and the Temporal
- * worker; the Temporal dev server and Postgres are their own processes on the same machine. Each call: greeting, the caller says one sentence, the agent answers
+ * worker; the Temporal dev server and Postgres are their own processes on the same machine. Each call: greeting, the caller says one sentence (--turns times), the agent answers
  * with a long reply (~8 s of audio), the caller hangs up. Frame times are taken in the node, as
  * each frame is handed to its socket (the verdict), and at the caller as it arrives (reported:
  * it adds the load generator's own lag). Steps run in order; the run stops at the first step that
@@ -39,7 +39,10 @@ import { fmtMs, round1, summarize, table } from './lib/stats.ts';
  * gives the calls one core could carry (1000 ms / CPU ms per call-second; an extrapolation).
  *
  * Flags: --steps 10,50,100,200,300,400,500  --budget-s 240  --ramp-ms 2000  --llm-delay 20
- *        --tts-delay 20  --endpointing 300  --caller-procs 2
+ *        --tts-delay 20  --endpointing 300  --caller-procs 2  --turns 1
+ * --turns N: the caller asks N times (each reply ~8 s of audio), so a call lasts about 4 + 10 N s.
+ * What a call costs once (webhook, workflow start, vendor connections, records) is spread over
+ * longer calls: compare --turns 1 and 4 to tell it from the cost of a call-second of streaming.
  */
 const { values } = parseArgs({
   options: {
@@ -50,6 +53,7 @@ const { values } = parseArgs({
     'tts-delay': { type: 'string', default: '20' },
     endpointing: { type: 'string', default: '300' },
     'caller-procs': { type: 'string', default: '2' },
+    turns: { type: 'string', default: '1' },
   },
 });
 const steps = (values.steps as string)
@@ -62,6 +66,7 @@ const llmDelay = Number(values['llm-delay']);
 const ttsDelay = Number(values['tts-delay']);
 const endpointingMs = Number(values.endpointing);
 const callerProcs = Math.max(1, Number(values['caller-procs']));
+const turns = Math.max(1, Number(values.turns));
 const TARGET_CALLS = 500;
 const TARGET_JITTER_P99_MS = 10;
 /** Node CPU (% of one core) above which a missed step is blamed on the node itself. */
@@ -74,8 +79,9 @@ const UTTERANCE = 'I have a question about my appointment next week';
 const REPLY =
   'Of course. Your appointment is on Tuesday at ten in the morning. Please arrive early, ' +
   'and bring your card and a list of questions.';
+/** The caller says the sentence `--turns` times, each after the agent's reply, then hangs up. */
 const SCRIPT: CallerScriptStep[] = [
-  { say: UTTERANCE, afterAgentSilenceMs: 150 },
+  ...Array.from({ length: turns }, () => ({ say: UTTERANCE, afterAgentSilenceMs: 150 })),
   { hangUp: true, afterAgentSilenceMs: 150 },
 ];
 
@@ -280,7 +286,7 @@ function report(): void {
   const best = results.filter((r) => r.good).at(-1);
   console.log(
     `concurrent calls one realtime node process sustains: zero late agent frames (gap > ${LATE_GAP_MS} ms while ` +
-      `speaking) and outbound jitter p99 <= ${TARGET_JITTER_P99_MS} ms`,
+      `speaking) and outbound jitter p99 <= ${TARGET_JITTER_P99_MS} ms; calls of ${turns} turn(s)`,
   );
   console.log(
     `  node under test: its own process (child). Simulated callers: ${callerProcs} more processes. Simulated vendors ` +
@@ -365,6 +371,7 @@ function report(): void {
     JSON.stringify({
       bench: 'concurrency',
       cores,
+      turns,
       node_niceness: nodeNiceness(),
       max_good_calls: best?.calls ?? 0,
       target_calls: TARGET_CALLS,
