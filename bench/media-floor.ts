@@ -111,7 +111,9 @@ try {
           setTimeout(() => timers.push(setInterval(() => sendFrame(s), periodMs)), (i * periodMs) / calls),
         );
       });
-    const stopFeed = () => timers.forEach((t) => clearInterval(t));
+    const stopFeed = () => {
+      for (const t of timers) clearInterval(t);
+    };
     const inOnly = await measure('out-off');
     const both = await measure('out-on');
     stopFeed();

@@ -6,8 +6,8 @@
  * SDKs, no Temporal: what any Node `ws` realtime node pays on this machine at the very least.
  */
 import { WebSocket, WebSocketServer } from 'ws';
-import { Cleanup } from '../cleanup.ts';
 import { serveParent } from '../child-node.ts';
+import { Cleanup } from '../cleanup.ts';
 
 const STT_URL = process.env.FLOOR_STT_URL as string;
 const STT_BATCH = Number(process.env.FLOOR_STT_BATCH ?? 3);
