@@ -122,8 +122,9 @@ try {
     await sleep(500);
 
     const usPerIn = (inOnly.cpuMs * 1000) / Math.max(1, inOnly.framesIn);
-    // The outbound share: what the second window cost beyond its inbound frames.
-    const usPerOut = (both.cpuMs * 1000 - usPerIn * both.framesIn) / Math.max(1, both.framesOut);
+    // The outbound share: what the second window cost beyond its inbound frames. At small loads the
+    // two windows' noise can exceed it (outbound frames ride wake-ups inbound frames pay for): 0 then.
+    const usPerOut = Math.max(0, (both.cpuMs * 1000 - usPerIn * both.framesIn) / Math.max(1, both.framesOut));
     const msPerCallSecondTalking = (FRAMES_PER_S * (usPerIn + usPerOut)) / 1000;
     rows.push({
       calls,
