@@ -290,6 +290,10 @@ async function runLevel(
     await sims.vendorTimes(),
   );
   const turns = sessions.reduce((n, s) => n + s.turns.length, 0);
+  // A call the node refused or dropped ends quietly for its caller: count the calls whose
+  // conversation did not get an answer to every utterance.
+  const answeredInFull = sessions.filter((s) => s.turns.length >= utterances).length;
+  failedCalls = Math.max(failedCalls, concurrency - answeredInFull);
   const lag = (ns: number) => Math.max(0, ns / 1e6 - LOOP_SAMPLE_MS);
   return {
     ...figures,
