@@ -1,7 +1,7 @@
 import { ApplicationFailure, activityInfo } from '@temporalio/activity';
-import { orderedIds } from '../db/campaigns.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { DialDisposition } from '../db/enums.ts';
+import { orderedIds } from '../db/ids.ts';
 import { ProviderError } from '../domain/errors.ts';
 import { isE164 } from '../domain/phone.ts';
 import type { Logger } from '../logger.ts';

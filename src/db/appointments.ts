@@ -1,8 +1,8 @@
 import { findAvailableSlots, isScheduleSlot, type Schedule, type Slot } from '../domain/availability.ts';
 import type { AppointmentView, ToolResult } from '../domain/call.ts';
 import { agentSchedule, ScheduleCache } from './agent-schedules.ts';
-import { orderedIds } from './campaigns.ts';
 import type { Appointment, PrismaClient } from './client.ts';
+import { orderedIds } from './ids.ts';
 
 export { agentSchedule, ScheduleCache };
 

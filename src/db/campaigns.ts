@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { ValidContact } from '../domain/campaign-contacts.ts';
 import type { CampaignSettings } from '../domain/campaign-rules.ts';
 import type { Prisma, PrismaClient } from './client.ts';
+import { orderedIds } from './ids.ts';
 
 /**
  * Campaign creation writes. Validation happens before (src/campaigns/create-campaign.ts); this
@@ -66,24 +66,4 @@ export async function insertCampaign(
     // 100,000 contacts take a few seconds on a busy machine; the default is 5 s.
     { timeout: 300_000, maxWait: 30_000 },
   );
-}
-
-/**
- * UUIDv7 ids (as Prisma's `uuid(7)` default makes) whose order is the upload order: a row counter
- * sits above the random bits, so the campaign's first pass, which reads by id, dials in file order.
- */
-export function orderedIds(count: number, nowMs = Date.now()): string[] {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const b = randomBytes(16);
-    b.writeUIntBE(nowMs, 0, 6);
-    b[6] = 0x70 | ((i >>> 28) & 0x0f); // version 7, then the counter's top bits
-    b[7] = (i >>> 20) & 0xff;
-    b[8] = 0x80 | ((i >>> 14) & 0x3f); // RFC 4122 variant
-    b[9] = (i >>> 6) & 0xff;
-    b[10] = ((i & 0x3f) << 2) | ((b[10] as number) & 0x03);
-    const h = b.toString('hex');
-    ids.push(`${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`);
-  }
-  return ids;
 }

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { pino } from 'pino';
+import { createPrisma, type PrismaClient } from '../../src/db/client.ts';
+import { applyMigrations } from '../../src/db/migrator.ts';
+import { MIGRATIONS_DIR } from '../../src/platform/database-deps.ts';
 
 export interface TestDatabase {
   /** Connection string of the new, empty database. */
@@ -33,6 +37,30 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       dropped = true;
       // FORCE (Postgres 13+): a pool a failed test left open must not keep the database alive.
       await runOnServer(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
+}
+
+export interface MigratedDatabase {
+  prisma: PrismaClient;
+  /** Disconnects the client and drops the database. */
+  close(): Promise<void>;
+}
+
+/** A fresh database with every migration applied and a small Prisma client on it. */
+export async function createMigratedDatabase(): Promise<MigratedDatabase> {
+  const db = await createTestDatabase();
+  await applyMigrations({
+    connectionString: db.url,
+    migrationsDir: MIGRATIONS_DIR,
+    logger: pino({ level: 'silent' }),
+  });
+  const prisma = createPrisma({ connectionString: db.url, poolMax: 2 });
+  return {
+    prisma,
+    async close() {
+      await prisma.$disconnect();
+      await db.drop();
     },
   };
 }

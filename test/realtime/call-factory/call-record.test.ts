@@ -1,13 +1,12 @@
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrisma, type PrismaClient } from '../../../src/db/client.ts';
-import { applyMigrations } from '../../../src/db/migrator.ts';
+import type { PrismaClient } from '../../../src/db/client.ts';
 import type { LanguageModel, SpeechToText, TextToSpeech } from '../../../src/providers/ports.ts';
 import { createCallFactory } from '../../../src/realtime/call-factory.ts';
 import type { CallSession, CallSessionDeps } from '../../../src/realtime/session/types.ts';
-import { captureLogger, MIGRATIONS_DIR } from '../../db/helpers.ts';
+import { captureLogger } from '../../db/helpers.ts';
 import { seedDefaultAgent } from '../../support/agents.ts';
-import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
+import { createMigratedDatabase, type MigratedDatabase } from '../../support/database.ts';
 
 /**
  * The media node builds a call's session from the call record the call workflow's first activity
@@ -15,25 +14,19 @@ import { createTestDatabase, type TestDatabase } from '../../support/database.ts
  * calls the worker is what is slow, and queries would only add to its work.
  */
 describe('call factory: waiting for the call record', () => {
-  let db: TestDatabase;
+  let database: MigratedDatabase;
   let prisma: PrismaClient;
   let agentId: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await applyMigrations({
-      connectionString: db.url,
-      migrationsDir: MIGRATIONS_DIR,
-      logger: captureLogger().logger,
-    });
-    prisma = createPrisma({ connectionString: db.url, poolMax: 2 });
+    database = await createMigratedDatabase();
+    prisma = database.prisma;
     const agent = await seedDefaultAgent(prisma);
     await prisma.agent.update({ where: { id: agent.id }, data: { greeting: 'Hello {{customer_name}}!' } });
     agentId = agent.id;
   });
   afterAll(async () => {
-    await prisma?.$disconnect();
-    await db?.drop();
+    await database?.close();
   });
 
   /** A factory whose workflow client counts queries and answers them with `variables`. */
