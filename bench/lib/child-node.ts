@@ -40,11 +40,13 @@ export async function forkNode<A extends Answer>(
   const profile = process.env.BENCH_CPU_PROF && underTest;
   const proc = fork(script, [], {
     execPath: process.execPath,
-    // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the node under test there.
+    // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the node under test there;
+    // BENCH_NODE_EXEC_ARGV adds node flags to it (e.g. `--trace-gc`, which NODE_OPTIONS refuses).
     execArgv: [
       '--import',
       'tsx',
       ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      ...(underTest ? (process.env.BENCH_NODE_EXEC_ARGV?.split(' ').filter(Boolean) ?? []) : []),
     ],
     env: { ...process.env, ...env },
     // Its output goes to our stderr: our stdout carries only the tables and the JSON line.
