@@ -79,15 +79,36 @@ export function createOutboundActivities(deps: OutboundActivityDeps) {
 
   /**
    * What the dial must know before calling Twilio, in one round trip: the CallSid already stored
-   * on this attempt (a retry after the call was placed) and the do-not-call entry for the number.
+   * on this attempt (a retry after the call was placed), the do-not-call entry for the number, and
+   * whether a dial of this attempt got this far before. Unless a call is stored or the number is
+   * on the list, the same statement marks the attempt as dialing: the mark is durable before
+   * Twilio is asked, so a re-run that finds it knows a call may exist. The attempt number cannot
+   * tell: a local activity re-run after its worker died starts again at attempt 1.
    */
-  async function dialGates(input: PlaceDialInput): Promise<{ callSid?: string; dncSource: string | null }> {
+  async function dialGates(
+    input: PlaceDialInput,
+  ): Promise<{ callSid?: string; dncSource: string | null; startedBefore: boolean }> {
     const contactId = input.contactId && UUID.test(input.contactId) ? input.contactId : null;
-    const [row] = await prisma.$queryRaw<{ call_sid: string | null; dnc_source: string | null }[]>`
-      SELECT (SELECT call_sid FROM dial_attempts
-              WHERE contact_id = ${contactId}::uuid AND attempt = ${input.attempt ?? 1}) AS call_sid,
-             (SELECT source FROM do_not_call_entries WHERE phone = ${input.to}) AS dnc_source`;
-    return { callSid: row?.call_sid ?? undefined, dncSource: row?.dnc_source ?? null };
+    const [row] = await prisma.$queryRaw<
+      { call_sid: string | null; dnc_source: string | null; started_before: boolean | null }[]
+    >`
+      WITH dnc AS (SELECT source FROM do_not_call_entries WHERE phone = ${input.to}),
+      prev AS (
+        SELECT id, call_sid, dial_started_at FROM dial_attempts
+        WHERE contact_id = ${contactId}::uuid AND attempt = ${input.attempt ?? 1}),
+      marked AS (
+        UPDATE dial_attempts d SET dial_started_at = ${now()}
+        FROM prev
+        WHERE d.id = prev.id AND prev.call_sid IS NULL AND prev.dial_started_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM dnc))
+      SELECT (SELECT call_sid FROM prev) AS call_sid,
+             (SELECT source FROM dnc) AS dnc_source,
+             (SELECT dial_started_at IS NOT NULL FROM prev) AS started_before`;
+    return {
+      callSid: row?.call_sid ?? undefined,
+      dncSource: row?.dnc_source ?? null,
+      startedBefore: row?.started_before === true,
+    };
   }
 
   return {
@@ -126,12 +147,13 @@ export function createOutboundActivities(deps: OutboundActivityDeps) {
 
     /**
      * The last gate before Twilio: number format and the do-not-call list, then exactly one call.
-     * A retry (the previous try may have died after Twilio accepted) first looks the call up.
+     * A re-run (the previous try may have died after Twilio accepted) first looks the call up.
      */
     async placeDial(input: PlaceDialInput): Promise<DialPlaced> {
-      const { callSid, dncSource } = await dialGates(input);
-      if (callSid) return { callSid, reconciled: true };
+      // No call can exist for a number Twilio would refuse, so this needs no lookup and no mark.
       if (!isE164(input.to)) return { disposition: 'invalid_number', detail: 'not a valid E.164 number' };
+      const { callSid, dncSource, startedBefore } = await dialGates(input);
+      if (callSid) return { callSid, reconciled: true };
       if (dncSource !== null)
         return { disposition: 'do_not_call', detail: `on the do-not-call list (${dncSource})` };
       const { dialer, publicBaseUrl } = deps;
@@ -141,7 +163,8 @@ export function createOutboundActivities(deps: OutboundActivityDeps) {
           'NoTelephony',
         );
       }
-      if (activityInfo().attempt > 1) {
+      // A one-off call has no attempt row to mark: there only the activity's attempt tells.
+      if (startedBefore || activityInfo().attempt > 1) {
         const found = await reconcile(input, dialer);
         if (found) {
           deps.logger.warn({ workflowId: input.workflowId, callSid: found }, 'retried dial found its call');

@@ -118,4 +118,57 @@ describe('dial activity: a retried attempt reconciles with Twilio', () => {
     expect(result).toEqual({ callSid: stored.callSid, reconciled: true });
     expect(sim.dialCount('+14155555001')).toBe(1);
   });
+
+  // A local activity re-run after its worker died starts again at attempt 1: only the mark the
+  // first run left on the attempt row says a call may exist.
+  it('marks the attempt before dialing, and a first-attempt re-run that finds the mark looks up', async () => {
+    const firstTry = () => new MockActivityEnvironment({ attempt: 1 });
+    const claim3 = await acts.claimDial({ contactId, attempt: 3 });
+    const dialed: DialPlaced = await firstTry().run(
+      acts.placeDial,
+      input('+14155555001', 3, claim3.claimedAt),
+    );
+    expect(dialed.reconciled).toBeUndefined();
+    expect(sim.dialCount('+14155555001')).toBe(2);
+    const row3 = await prisma.dialAttempt.findUniqueOrThrow({
+      where: { contactId_attempt: { contactId, attempt: 3 } },
+    });
+    expect(row3).toMatchObject({ callSid: dialed.callSid, dialStartedAt: expect.any(Date) });
+
+    await acts.recordDialOutcome({ contactId, attempt: 3, disposition: 'no_answer' });
+    const claim4 = await acts.claimDial({ contactId, attempt: 4 });
+    // The first run marked attempt 4 and reached Twilio; it died before storing the CallSid.
+    await prisma.dialAttempt.update({
+      where: { contactId_attempt: { contactId, attempt: 4 } },
+      data: { dialStartedAt: new Date() },
+    });
+    const placed = registry.registerCall({
+      from: FROM,
+      to: '+14155555001',
+      direction: 'outbound-api',
+      status: 'ringing',
+    });
+    const rerun = await firstTry().run(acts.placeDial, input('+14155555001', 4, claim4.claimedAt));
+    expect(rerun).toEqual({ callSid: placed.sid, reconciled: true });
+    expect(sim.dialCount('+14155555001')).toBe(2);
+  });
+
+  it('leaves no mark when the number is on the do-not-call list', async () => {
+    const phone = '+14155555002';
+    await prisma.doNotCallEntry.create({ data: { phone, source: 'import' } });
+    const other = await prisma.campaignContact.create({
+      data: { campaignId: (await prisma.campaign.findFirstOrThrow()).id, phone, timeZone: 'UTC' },
+    });
+    const claim = await acts.claimDial({ contactId: other.id, attempt: 1 });
+    const result: DialPlaced = await new MockActivityEnvironment({ attempt: 1 }).run(acts.placeDial, {
+      ...input(phone, 1, claim.claimedAt),
+      contactId: other.id,
+    });
+    expect(result.disposition).toBe('do_not_call');
+    expect(sim.dialCount(phone)).toBe(0);
+    const row = await prisma.dialAttempt.findUniqueOrThrow({
+      where: { contactId_attempt: { contactId: other.id, attempt: 1 } },
+    });
+    expect(row.dialStartedAt).toBeNull();
+  });
 });

@@ -5,6 +5,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type * as proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SA } from '../../src/workflows/search-attributes.ts';
+import { localActivityRuns } from '../support/local-activity-markers.ts';
 import {
   CALLER_ID,
   type OutboundHarness,
@@ -21,8 +22,9 @@ const DIR = fileURLToPath(new URL('../histories/outbound/', import.meta.url));
 
 /**
  * The Temporal shape of a dial since the `outbound-lean-dial` patch: claim and outcome as local
- * activities (markers, no activity tasks), placeDial the only activity task, and at most one
- * search-attribute upsert of ours, carrying only what the start did not set.
+ * activities (markers, no activity tasks) and at most one search-attribute upsert of ours, carrying
+ * only what the start did not set. Since `outbound-local-dial` a campaign attempt's placeDial is a
+ * local activity too, so it has no activity task at all; a one-off call's dial stays one.
  */
 describe('outbound call workflow: lean dial shape', () => {
   let h: OutboundHarness;
@@ -37,7 +39,7 @@ describe('outbound call workflow: lean dial shape', () => {
   });
   afterAll(() => h?.close());
 
-  it('runs a campaign attempt with one activity task and one upsert, recording its outcome', async () => {
+  it('runs a campaign attempt with no activity task and one upsert, recording its outcome', async () => {
     const { campaign, contact } = await seedCampaignContact(h.platform, agentId, CAMPAIGN_BUSY);
     const workflowId = `dial:${contact.id}:1`;
     // Started as campaignWorkflow starts its children: CampaignId set, CallDirection not.
@@ -62,8 +64,26 @@ describe('outbound call workflow: lean dial shape', () => {
     ).toMatchObject({ attempts: 1, disposition: 'busy' });
 
     const events = (await handle.fetchHistory()).events ?? [];
-    expect(activityTypes(events)).toEqual(['placeDial']);
-    expect(markerNames(events)).toEqual(['core_patch', 'core_local_activity', 'core_local_activity']);
+    expect(activityTypes(events)).toEqual([]);
+    expect(markerNames(events)).toEqual([
+      'core_patch',
+      'core_local_activity',
+      'core_patch',
+      'core_local_activity',
+      'core_local_activity',
+    ]);
+    expect(localActivityRuns(events).map((r) => r.type)).toEqual([
+      'claimDial',
+      'placeDial',
+      'recordDialOutcome',
+    ]);
+    expect(
+      (
+        await h.platform.prisma.dialAttempt.findUniqueOrThrow({
+          where: { contactId_attempt: { contactId: contact.id, attempt: 1 } },
+        })
+      ).dialStartedAt,
+    ).toEqual(expect.any(Date));
     expect(upsertedKeys(events)).toEqual([['CallDirection', 'CallSid']]);
     const described = await handle.describe();
     expect(described.searchAttributes).toMatchObject({
@@ -71,7 +91,7 @@ describe('outbound call workflow: lean dial shape', () => {
       CallDirection: ['outbound'],
       CallSid: [result.callSid],
     });
-    await recordCliHistory(handle, 'outbound-lean-campaign-busy');
+    await recordCliHistory(handle, 'outbound-local-dial-campaign-busy');
   });
 
   it('upserts nothing of its own for a one-off call refused before dialing', async () => {

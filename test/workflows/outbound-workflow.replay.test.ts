@@ -10,7 +10,8 @@ const DIR = fileURLToPath(new URL('../histories/outbound/', import.meta.url));
 /**
  * Recorded histories (`temporal workflow show --output json`) of an answered outbound call and its
  * call workflow, a voicemail with a message, and a busy campaign attempt (before and after the
- * `outbound-lean-dial` patch: local claim and outcome, one upsert). Workflows in flight when
+ * `outbound-lean-dial` patch: local claim and outcome, one upsert; and after `outbound-local-dial`:
+ * the dial a local activity too). Workflows in flight when
  * a worker is upgraded replay on the new code: a change that breaks them fails here first.
  */
 describe('outbound workflows replay their recorded histories', () => {
@@ -22,6 +23,7 @@ describe('outbound workflows replay their recorded histories', () => {
       'outbound-answered.json',
       'outbound-campaign-busy.json',
       'outbound-lean-campaign-busy.json',
+      'outbound-local-dial-campaign-busy.json',
       'outbound-voicemail-message.json',
     ]);
   });

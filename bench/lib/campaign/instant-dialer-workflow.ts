@@ -1,10 +1,4 @@
-import {
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { patched, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../../src/activities/index.ts';
 import { CampaignReport } from '../../../src/workflows/outbound/campaign-report.ts';
 import type { OutboundCallInput, OutboundCallResult } from '../../../src/workflows/outbound/contract.ts';
@@ -20,7 +14,7 @@ const records = proxyLocalActivities<Activities>({
     nonRetryableErrorTypes: ['BadInput', 'UnknownContact'],
   },
 });
-const dialing = proxyActivities<InstantDialerActivities>({
+const dialing = proxyLocalActivities<InstantDialerActivities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
@@ -28,10 +22,11 @@ const dialing = proxyActivities<InstantDialerActivities>({
 /**
  * BENCH DOUBLE registered under the real dialer's type name `outboundCallWorkflow`, so the real
  * `campaignWorkflow` starts it as its child. It has the real dialer's Temporal shape for a call
- * answered at once: the `outbound-lean-dial` patch marker (and the SDK's TemporalChangeVersion
- * upsert), the real `claimDial` as a local activity, the real `placeDial` as the one regular
- * activity but with an instant dialer in place of Twilio (instant-dialer.ts: a placed call is a
- * row in `bench_dials`), one upsert of CallDirection and CallSid, and the real
+ * answered at once: the `outbound-lean-dial` and `outbound-local-dial` patch markers (and the
+ * SDK's TemporalChangeVersion upsert), the real `claimDial` as a local activity, the real
+ * `placeDial` as a local activity too but with an instant dialer in place of Twilio
+ * (instant-dialer.ts: a placed call is a row in `bench_dials`), one upsert of CallDirection and
+ * CallSid, and the real
  * `recordDialOutcome` as a local activity: Postgres does the same reads and writes as in
  * production.
  * Left out: what the live call adds in the real dialer (Twilio's progress signals, the call
@@ -48,6 +43,7 @@ export async function outboundCallWorkflow(input: OutboundCallInput): Promise<Ou
     await report.deliver(input, done);
     return done;
   }
+  patched('outbound-local-dial');
   const placed = await dialing.benchPlaceDial({
     workflowId: info.workflowId,
     to: input.to,
