@@ -9,12 +9,11 @@ type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 export interface DialStages {
   /** Child started -> its first workflow task picked up by the worker. */
   firstTaskDispatch: number;
-  /** The dial's one activity task, placeDial (the claim is a local activity): scheduled -> started. */
-  activityDispatch: number;
-  /** placeDial: started -> completed (the instant dialer's Postgres write). */
-  activityRun: number;
-  /** The activity's completion -> the child closed (second workflow task). */
-  closeAfterActivity: number;
+  /**
+   * First workflow task started -> the child closed. Claim, dial and outcome are local activities
+   * (the real dialer's shape since `outbound-local-dial`), so this is one workflow task's work.
+   */
+  localWork: number;
   /** Child closed -> the campaign wrote the outcome (dial_attempts.finished_at). */
   outcomeAfterClose: number;
   /** Child closed -> its completion recorded in the campaign's history (server to parent). */
@@ -40,17 +39,11 @@ export async function dialStages(
     const history = await client.workflow.getHandle(childId).fetchHistory();
     const notifiedMs = childCompletedAtMs.get(childId) ?? Number.NaN;
     const events = history.events ?? [];
-    const first = (type: number) => events.find((e) => e.eventType === type);
     const wftStarted = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
-    const actScheduled = first(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
-    const actStarted = first(EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED);
-    const actCompleted = first(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED);
     const closed = events.at(-1);
     out.push({
       firstTaskDispatch: ms(wftStarted[0]) - ms(events[0]),
-      activityDispatch: ms(actStarted) - ms(actScheduled),
-      activityRun: ms(actCompleted) - ms(actStarted),
-      closeAfterActivity: ms(closed) - ms(actCompleted),
+      localWork: ms(closed) - ms(wftStarted[0]),
       outcomeAfterClose: d.outcomeMs - ms(closed),
       parentNotified: notifiedMs - ms(closed),
       outcomeAfterNotified: d.outcomeMs - notifiedMs,

@@ -99,9 +99,7 @@ export function commonFigures(r: CampaignBenchResult) {
   };
   const stageNames: Record<string, string> = {
     firstTaskDispatch: 'child started -> first workflow task started',
-    activityDispatch: 'placeDial activity scheduled -> started',
-    activityRun: 'placeDial activity started -> completed',
-    closeAfterActivity: 'placeDial completed -> child closed',
+    localWork: 'first workflow task started -> child closed (claim, dial, outcome)',
     outcomeAfterClose: 'child closed -> campaign wrote the outcome',
     parentNotified: '  of which: child closed -> completion in campaign history',
     outcomeAfterNotified: '  of which: completion in campaign history -> outcome written',
