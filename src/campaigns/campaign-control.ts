@@ -4,6 +4,7 @@ import type { PrismaClient } from '../db/client.ts';
 import { issuesFromZod, settingsChangeSchema } from '../domain/campaign-rules.ts';
 import { CampaignNotFoundError, CampaignStateError, CampaignValidationError } from '../domain/errors.ts';
 import * as contract from '../workflows/campaign/contract.ts';
+import { PRIORITY } from '../workflows/priorities.ts';
 import { SA } from '../workflows/search-attributes.ts';
 
 /** What the admin API needs to drive campaigns: the database, a Temporal client, the task queue. */
@@ -35,6 +36,7 @@ export async function startCampaign(
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: [{ key: SA.campaignId, value: campaignId }],
+      priority: PRIORITY.campaign,
     });
   } catch (err) {
     // Closed already (finished between our read and the start): a campaign runs once.

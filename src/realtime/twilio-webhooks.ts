@@ -8,6 +8,7 @@ import { publicRequestUrl, type TwilioParams, verifyTwilioSignature } from '../p
 import { connectStreamTwiml } from '../providers/twilio/twiml.ts';
 import type { callWorkflow } from '../workflows/call/call-workflow.ts';
 import { callStatusSignal, callWorkflowId } from '../workflows/call/contract.ts';
+import { PRIORITY } from '../workflows/priorities.ts';
 import type { StreamTokens } from './media/stream-token.ts';
 import { messageStatusRoute, type RecordMessageStatus } from './message-status.ts';
 import { outboundCallFields, outboundWebhooks } from './outbound-webhooks.ts';
@@ -76,6 +77,8 @@ export async function twilioWebhooks(app: FastifyInstance, deps: TwilioWebhookDe
       workflowId: callWorkflowId(CallSid),
       // Twilio retries webhooks: a second delivery attaches to the running workflow.
       workflowIdConflictPolicy: 'USE_EXISTING',
+      // Ahead of any backlog (a campaign's dials): this workflow answers the caller's tool calls.
+      priority: PRIORITY.liveCall,
       args: [
         {
           callSid: CallSid,

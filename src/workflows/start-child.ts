@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, startChild, type WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { PRIORITY } from './priorities.ts';
 
 /**
  * Starts a child that must outlive its parent (ABANDON) by type name, so the parent needs no
@@ -18,6 +19,8 @@ export async function ensureChildStarted(
       args,
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: reuse,
+      // Follow-up work: not the live call's (or any parent's) place in the queue.
+      priority: PRIORITY.background,
     });
     return 'started';
   } catch (error) {

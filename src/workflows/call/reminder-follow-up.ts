@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { getExternalWorkflowHandle, log, ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
+import { PRIORITY } from '../priorities.ts';
 import {
   appointmentChangedSignal,
   type ReminderInput,
@@ -79,6 +80,7 @@ async function ensureReminderNow(appointmentId: string): Promise<void> {
       workflowId: reminderWorkflowId(appointmentId),
       args: [input],
       parentClosePolicy: ParentClosePolicy.ABANDON,
+      priority: PRIORITY.background,
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return;

@@ -11,6 +11,7 @@ import {
   type OutboundCallResult,
   outboundCallWorkflowType,
 } from '../outbound/contract.ts';
+import { PRIORITY } from '../priorities.ts';
 import { SA } from '../search-attributes.ts';
 import { campaignActivities as acts, campaignLocalActivities } from './activities.ts';
 import type { CampaignState, QueuedContact } from './campaign-state.ts';
@@ -202,6 +203,7 @@ export class DialLoop {
         // An attempt id is used once, ever: a second start would be a second dial.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [{ key: SA.campaignId, value: this.campaignId }],
+        priority: PRIORITY.campaignDial,
       });
       this.handOff?.track(contact, attempt, started);
       const child = await started;
