@@ -65,13 +65,14 @@ describe('outbound call workflow: lean dial shape', () => {
 
     const events = (await handle.fetchHistory()).events ?? [];
     expect(activityTypes(events)).toEqual([]);
+    // One patch marker (outbound-local-dial implies lean), so one TemporalChangeVersion upsert.
     expect(markerNames(events)).toEqual([
       'core_patch',
       'core_local_activity',
-      'core_patch',
       'core_local_activity',
       'core_local_activity',
     ]);
+    expect(events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)).toHaveLength(2);
     expect(localActivityRuns(events).map((r) => r.type)).toEqual([
       'claimDial',
       'placeDial',

@@ -22,13 +22,11 @@ const dialing = proxyLocalActivities<InstantDialerActivities>({
 /**
  * BENCH DOUBLE registered under the real dialer's type name `outboundCallWorkflow`, so the real
  * `campaignWorkflow` starts it as its child. It has the real dialer's Temporal shape for a call
- * answered at once: the `outbound-lean-dial` and `outbound-local-dial` patch markers (and the
- * SDK's TemporalChangeVersion upsert), the real `claimDial` as a local activity, the real
- * `placeDial` as a local activity too but with an instant dialer in place of Twilio
- * (instant-dialer.ts: a placed call is a row in `bench_dials`), one upsert of CallDirection and
- * CallSid, and the real
- * `recordDialOutcome` as a local activity: Postgres does the same reads and writes as in
- * production.
+ * answered at once: the `outbound-local-dial` patch marker (and the SDK's TemporalChangeVersion
+ * upsert), the real `claimDial` as a local activity, the real `placeDial` as a local activity too
+ * but with an instant dialer in place of Twilio (instant-dialer.ts: a placed call is a row in
+ * `bench_dials`), one upsert of CallDirection and CallSid, and the real `recordDialOutcome` as a
+ * local activity: Postgres does the same reads and writes as in production.
  * Left out: what the live call adds in the real dialer (Twilio's progress signals, the call
  * workflow's end signal, the ring timer: about three more workflow tasks), and the call itself.
  */
@@ -36,14 +34,13 @@ export async function outboundCallWorkflow(input: OutboundCallInput): Promise<Ou
   const info = workflowInfo();
   // The real dialer's hand-off (a report by signal once a continuing campaign asks for it).
   const report = new CampaignReport();
-  patched('outbound-lean-dial');
+  patched('outbound-local-dial');
   const claim = await records.claimDial({ contactId: input.contactId, attempt: input.attempt });
   if (claim.disposition) {
     const done = { disposition: claim.disposition, callSid: claim.callSid };
     await report.deliver(input, done);
     return done;
   }
-  patched('outbound-local-dial');
   const placed = await dialing.benchPlaceDial({
     workflowId: info.workflowId,
     to: input.to,

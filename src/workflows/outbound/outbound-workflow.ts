@@ -61,6 +61,10 @@ const dialing = proxyActivities<Activities>(dialOptions);
  * and a re-run that finds the mark looks the call up first: a local activity re-run after a worker
  * crash starts again at attempt 1, so the attempt number alone would dial twice. A one-off call has
  * no attempt row to mark, so its dial stays a regular activity.
+ * A run that has this patch is lean as well, and asks for it first: the SDK upserts
+ * TemporalChangeVersion for every patch a new run takes, and each upsert is a visibility write on
+ * the server, so a new dial takes one patch, not two. A run recorded between the two patches has
+ * only the lean marker and replays on the second check.
  */
 const LOCAL_DIAL_PATCH = 'outbound-local-dial';
 const localDialing = proxyLocalActivities<Activities>(dialOptions);
@@ -106,7 +110,8 @@ export async function outboundCallWorkflow(
   setHandler(contract.dialStateQuery, () => ({ phase: dial.phase, callSid: dial.callSid, disposition }));
   const report = new CampaignReport();
   checkInput(input);
-  const lean = patched(LEAN_DIAL_PATCH);
+  const localDial = patched(LOCAL_DIAL_PATCH);
+  const lean = localDial || patched(LEAN_DIAL_PATCH);
   if (!lean) {
     upsertSearchAttributes([
       { key: SA.callDirection, value: 'outbound' },
@@ -125,7 +130,7 @@ export async function outboundCallWorkflow(
     return done;
   }
   dial.phase = 'dialing';
-  const dialer = lean && input.contactId && patched(LOCAL_DIAL_PATCH) ? localDialing : dialing;
+  const dialer = localDial && input.contactId ? localDialing : dialing;
   const placed = await dialer.placeDial({
     workflowId: workflowInfo().workflowId,
     to: input.to,
