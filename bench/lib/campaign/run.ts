@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { startCampaign } from '../../../src/campaigns/campaign-control.ts';
 import { createCampaign } from '../../../src/campaigns/create-campaign.ts';
 import { workflowBundlerOptions } from '../../../src/worker.ts';
@@ -54,6 +54,13 @@ export interface CampaignBenchResult {
   runHistoryLengths: number[];
   /** Runs whose history did not replay against today's workflow code (determinism), with why. */
   replayFailures: string[];
+  /**
+   * Wall time of each run's replay, ms, on the quiet machine after the campaign. What a cache
+   * eviction of the campaign workflow costs at least: the worker replays the whole run before
+   * the campaign's next workflow task (e.g. after the server refused a continue-as-new because
+   * dial results arrived meanwhile, an UNHANDLED_COMMAND failure).
+   */
+  replayMs: number[];
   setup: Record<string, number>;
 }
 
@@ -168,7 +175,7 @@ async function measure(platform: BenchPlatform, options: CampaignBenchOptions): 
   const runs = await campaignRuns(platform, campaignId, result.runs ?? 1);
   const runHistoryLengths = await historyLengths(platform, campaignId, runs);
   progress(`replaying ${runs.length} run histories...`);
-  const replayFailures = await replayRuns(platform, campaignId, runs);
+  const { failures: replayFailures, replayMs } = await replayRuns(platform, campaignId, runs);
   // The first runs' histories are enough to see how the campaign's workflow tasks went.
   const parent = await parentFigures(client, contract.campaignWorkflowId(campaignId), runs.slice(0, 20));
   const stages = await dialStages(client, dials.sample, parent.childCompletedAtMs);
@@ -183,6 +190,7 @@ async function measure(platform: BenchPlatform, options: CampaignBenchOptions): 
     rss,
     runHistoryLengths,
     replayFailures,
+    replayMs,
     stages,
     parent,
     setup: platform.setup,
@@ -220,25 +228,33 @@ async function campaignRuns(platform: BenchPlatform, campaignId: string, runs: n
 /**
  * Replays every run's history against the workflow code the worker ran: a campaign whose runs do
  * not replay would stall for good after a worker restart or a cache eviction. One replay worker
- * (one workflow bundle) for all runs; histories are fetched as it goes.
+ * (one workflow bundle, built first so no replay's time includes it) for all runs; every history is
+ * fetched before the replays start, so each replay's time is the replay alone.
  */
-async function replayRuns(platform: BenchPlatform, campaignId: string, runIds: string[]): Promise<string[]> {
+async function replayRuns(
+  platform: BenchPlatform,
+  campaignId: string,
+  runIds: string[],
+): Promise<{ failures: string[]; replayMs: number[] }> {
   const workflowId = contract.campaignWorkflowId(campaignId);
-  async function* histories() {
-    for (const runId of runIds) {
-      const history = await platform.client.workflow.getHandle(workflowId, runId).fetchHistory();
-      yield { workflowId: runId, history };
-    }
+  const fetched = [];
+  for (const runId of runIds) {
+    fetched.push({
+      workflowId: runId,
+      history: await platform.client.workflow.getHandle(workflowId, runId).fetchHistory(),
+    });
   }
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS, ...workflowBundlerOptions });
   const failures: string[] = [];
-  const replays = Worker.runReplayHistories(
-    { workflowsPath: WORKFLOWS, bundlerOptions: workflowBundlerOptions },
-    histories(),
-  );
-  for await (const result of replays) {
+  const replayMs: number[] = [];
+  let last = performance.now();
+  for await (const result of Worker.runReplayHistories({ workflowBundle }, fetched)) {
+    const now = performance.now();
+    replayMs.push(now - last);
+    last = now;
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }
-  return failures;
+  return { failures, replayMs };
 }
 
 /** History length of each run, described one by one: the server's own count, not visibility's. */
