@@ -3,10 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { startCampaign } from '../../../src/campaigns/campaign-control.ts';
 import { createCampaign } from '../../../src/campaigns/create-campaign.ts';
-import { workflowBundlerOptions } from '../../../src/worker.ts';
+import { installTemporalRuntime, workflowBundlerOptions } from '../../../src/worker.ts';
 import * as contract from '../../../src/workflows/campaign/contract.ts';
 import { seedBenchAgent } from '../agent.ts';
-import { type BenchPlatform, progress, startBenchPlatform } from '../platform.ts';
+import { type BenchPlatform, benchLogger, progress, startBenchPlatform } from '../platform.ts';
 import { WorkerChild } from '../worker-child.ts';
 import { type DialStages, dialStages, type ParentFigures, parentFigures } from './dial-stages.ts';
 import { createBenchDialLog, type DialFigures, readDialFigures } from './instant-dialer.ts';
@@ -244,6 +244,7 @@ async function replayRuns(
       history: await platform.client.workflow.getHandle(workflowId, runId).fetchHistory(),
     });
   }
+  quietSdkLogs();
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS, ...workflowBundlerOptions });
   const failures: string[] = [];
   const replayMs: number[] = [];
@@ -255,6 +256,15 @@ async function replayRuns(
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }
   return { failures, replayMs };
+}
+
+let sdkLogsRouted = false;
+
+/** The replay worker is this process's only Temporal worker: its SDK logs go to the bench logger. */
+function quietSdkLogs(): void {
+  if (sdkLogsRouted) return;
+  sdkLogsRouted = true;
+  installTemporalRuntime(benchLogger());
 }
 
 /** History length of each run, described one by one: the server's own count, not visibility's. */
