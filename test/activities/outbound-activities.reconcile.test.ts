@@ -79,16 +79,14 @@ describe('dial activity: a retried attempt reconciles with Twilio', () => {
     ringTimeoutSec: 5,
   });
   const retry = () => new MockActivityEnvironment({ attempt: 2 });
+  /** A call Twilio accepted from a try whose worker died before the CallSid was stored. */
+  const callPlacedByDeadTry = () =>
+    registry.registerCall({ from: FROM, to: '+14155555001', direction: 'outbound-api', status: 'ringing' });
 
   it('adopts the call its first try placed instead of dialing again', async () => {
     const claim = await acts.claimDial({ contactId, attempt: 1 });
     // The first try's Calls.create reached Twilio; its worker died before storing the CallSid.
-    const placed = registry.registerCall({
-      from: FROM,
-      to: '+14155555001',
-      direction: 'outbound-api',
-      status: 'ringing',
-    });
+    const placed = callPlacedByDeadTry();
     const result = await retry().run(acts.placeDial, input('+14155555001', 1, claim.claimedAt));
     expect(result).toEqual({ callSid: placed.sid, reconciled: true });
     expect(sim.dialCount('+14155555001')).toBe(0);
@@ -142,12 +140,7 @@ describe('dial activity: a retried attempt reconciles with Twilio', () => {
       where: { contactId_attempt: { contactId, attempt: 4 } },
       data: { dialStartedAt: new Date() },
     });
-    const placed = registry.registerCall({
-      from: FROM,
-      to: '+14155555001',
-      direction: 'outbound-api',
-      status: 'ringing',
-    });
+    const placed = callPlacedByDeadTry();
     const rerun = await firstTry().run(acts.placeDial, input('+14155555001', 4, claim4.claimedAt));
     expect(rerun).toEqual({ callSid: placed.sid, reconciled: true });
     expect(sim.dialCount('+14155555001')).toBe(2);
