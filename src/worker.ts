@@ -26,17 +26,21 @@ export interface WorkerHandle {
 
 // The worker bundles workflow code from source; resolve it beside this file so the same code
 // works under tsx (.ts) and after a build (.js).
-const workflowsPath = fileURLToPath(
-  new URL(`./workflows/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
-);
+function workflowModule(name: string): string {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return fileURLToPath(new URL(`./workflows/${name}${ext}`, import.meta.url));
+}
+const workflowsPath = workflowModule('index');
 
 /**
  * How the workflow bundle is built; every worker (tests and benchmarks too) uses these, so what is
- * tested is what runs. zod is deliberately NOT in `preloadModules`: preloaded modules are
- * deep-frozen and zod writes its global config lazily (default locale on first schema), which
- * then fails inside workflows (tried: 13 workflow tests failed).
+ * tested is what runs. zod is preloaded through shared-zod.ts, which makes it write its lazy
+ * global state before the SDK freezes preloaded modules (see that file).
  */
-export const workflowBundlerOptions: NonNullable<SdkWorkerOptions['bundlerOptions']> = { ignoreModules: [] };
+export const workflowBundlerOptions: NonNullable<SdkWorkerOptions['bundlerOptions']> = {
+  ignoreModules: [],
+  preloadModules: [workflowModule('shared-zod')],
+};
 
 /** Routes the SDK's own logs (core, workflow and activity loggers) into pino. Call once per process. */
 export function installTemporalRuntime(logger: Logger): void {

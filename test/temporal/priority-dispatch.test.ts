@@ -1,8 +1,8 @@
-import { Client, Connection } from '@temporalio/client';
 import type * as proto from '@temporalio/proto';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import { PRIORITY } from '../../src/workflows/priorities.ts';
+import { connectToSuiteServer } from './support.ts';
 
 type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 
@@ -15,25 +15,12 @@ const DIALS = 20;
  * aware matching), a backlog is dispatched by priority key, not in arrival order.
  */
 describe('task priorities on the dev server', () => {
-  let connection: Connection;
-  let native: NativeConnection;
-  let client: Client;
-  const { address, namespace } = inject('temporal');
+  const server = connectToSuiteServer();
   const taskQueue = `priority-${Date.now().toString(36)}`;
-
-  beforeAll(async () => {
-    connection = await Connection.connect({ address });
-    native = await NativeConnection.connect({ address });
-    client = new Client({ connection, namespace });
-  });
-  afterAll(async () => {
-    await native?.close();
-    await connection?.close();
-  });
 
   it('hands a live call and a campaign their workflow tasks ahead of a backlog of dials', async () => {
     const start = (id: string, priority: (typeof PRIORITY)[keyof typeof PRIORITY]) =>
-      client.workflow.start('queuedWork', { taskQueue, workflowId: `${taskQueue}-${id}`, priority });
+      server.client.workflow.start('queuedWork', { taskQueue, workflowId: `${taskQueue}-${id}`, priority });
     // No worker polls yet: everything waits in the queue, the dials first.
     const handles = [];
     for (let i = 0; i < DIALS; i++) handles.push(await start(`dial-${i}`, PRIORITY.campaignDial));
@@ -42,8 +29,8 @@ describe('task priorities on the dev server', () => {
 
     // One task at a time, so the order the worker receives them is the order of dispatch.
     const worker = await Worker.create({
-      connection: native,
-      namespace,
+      connection: server.native,
+      namespace: server.namespace,
       taskQueue,
       workflowsPath: WORKFLOWS,
       maxConcurrentWorkflowTaskExecutions: 1,

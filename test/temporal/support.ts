@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { ensureTemporalCli } from '../../src/temporal/cli-provision.ts';
@@ -67,4 +70,41 @@ export async function waitForExit(pid: number, timeoutMs: number): Promise<boole
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return !isAlive(pid);
+}
+
+export interface SuiteServer {
+  readonly client: Client;
+  /** For workers. */
+  readonly native: NativeConnection;
+  readonly namespace: string;
+}
+
+/** Connections to the suite's dev server (global setup), opened before this file's tests and closed after. */
+export function connectToSuiteServer(): SuiteServer {
+  const { address, namespace } = inject('temporal');
+  let connection: Connection | undefined;
+  let native: NativeConnection | undefined;
+  let client: Client | undefined;
+  beforeAll(async () => {
+    connection = await Connection.connect({ address });
+    native = await NativeConnection.connect({ address });
+    client = new Client({ connection, namespace });
+  });
+  afterAll(async () => {
+    await native?.close();
+    await connection?.close();
+  });
+  const opened = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the dev server connections open in beforeAll');
+    return value;
+  };
+  return {
+    get client() {
+      return opened(client);
+    },
+    get native() {
+      return opened(native);
+    },
+    namespace,
+  };
 }
