@@ -96,8 +96,10 @@ export function createCrmActivities(deps: CrmActivityDeps) {
       } catch (error) {
         if (!(error instanceof CrmRequestError)) throw error;
         if (error.retryable) {
+          // Only while the record is as this attempt found it: an attempt still in flight when the
+          // workflow gave up (markCrmSyncFailed) must not replace the give-up reason with its error.
           await deps.prisma.crmSyncRecord.updateMany({
-            where: { ...where.idempotencyKey_adapter, status: { not: 'succeeded' } },
+            where: { ...where.idempotencyKey_adapter, status: existing.status },
             data: { lastError: error.message.slice(0, 1000) },
           });
           throw ApplicationFailure.create({

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CrmSim, startCrmSim } from '../../src/sim/crm/server.ts';
 import { crmSyncWorkflowId } from '../../src/workflows/crm/contract.ts';
 import { crmReconciliationWorkflow } from '../../src/workflows/crm/crm-reconciliation-workflow.ts';
@@ -25,6 +25,11 @@ describe('CRM down for longer than the retry window', () => {
   afterAll(async () => {
     await platform?.close();
     await crm?.close();
+  });
+  // A failed test must not leave the CRM down for the next one.
+  afterEach(() => {
+    crm.faults.outageUntilMs = 0;
+    crm.faults.latencyMs = 0;
   });
 
   it('marks the record failed when retries run out, and reconciliation delivers it once the CRM is back', async () => {
@@ -71,4 +76,34 @@ describe('CRM down for longer than the retry window', () => {
     expect(await platform.prisma.crmDeadLetter.count({ where: { syncRecord: { callId } } })).toBe(1);
     expect(crm.ledger.alerts).toHaveLength(0);
   });
+
+  it('keeps the give-up reason when an attempt still in flight fails after it', async () => {
+    const agentId = (await platform.prisma.agent.findFirstOrThrow()).id;
+    const { callId } = await seedAnalysedCall(platform.prisma, agentId);
+    crm.faults.outageUntilMs = Date.now() + 10 * 60_000;
+    // Each 503 takes 2 s: the attempt started after the first one is still waiting when the 3-s
+    // window closes, and fails only after the workflow has marked the record failed.
+    crm.faults.latencyMs = 2000;
+    const result = await platform.client.workflow.execute(crmSyncWorkflow, {
+      taskQueue: platform.taskQueue,
+      workflowId: crmSyncWorkflowId(callId, 1),
+      args: [{ callId, version: 1 }],
+    });
+    expect(result).toEqual({ results: [{ adapter: 'webhook', status: 'failed' }] });
+    const requestsAtGiveUp = crm.faults.injected.outage;
+    await waitFor(() => crm.faults.injected.outage > requestsAtGiveUp, 5000);
+    // The late attempt has had its answer; give its write time to land (it would, without the guard).
+    await new Promise((r) => setTimeout(r, 300));
+    const record = await platform.prisma.crmSyncRecord.findFirstOrThrow({ where: { callId } });
+    expect(record.status).toBe('failed');
+    expect(record.lastError).toMatch(/^gave up retrying/);
+  });
 });
+
+async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
