@@ -23,6 +23,33 @@ export function peakStartsPerSecond(startsMs: readonly number[]): number {
 
 export const mb = (bytes: number) => bytes / 2 ** 20;
 
+/** A stretch this long without a dial start is a stall (a run boundary, an eviction's replay). */
+export const STALL_MS = 1000;
+
+/**
+ * Stretches of at least `minMs` between consecutive dial starts (sorted): how many, their total,
+ * and the dial start rate over the rest of the campaign. Separates what run boundaries cost from
+ * the pace of dispatch between them.
+ */
+export function stalls(
+  sortedStartsMs: readonly number[],
+  minMs = STALL_MS,
+): { count: number; stalledMs: number; ratePerSOutside: number } {
+  let count = 0;
+  let stalledMs = 0;
+  for (let i = 1; i < sortedStartsMs.length; i++) {
+    const gap = (sortedStartsMs[i] as number) - (sortedStartsMs[i - 1] as number);
+    if (gap >= minMs) {
+      count++;
+      stalledMs += gap;
+    }
+  }
+  const spanMs = (sortedStartsMs.at(-1) ?? 0) - (sortedStartsMs[0] ?? 0);
+  const activeMs = spanMs - stalledMs;
+  const ratePerSOutside = activeMs > 0 ? ((sortedStartsMs.length - 1) / activeMs) * 1000 : Number.NaN;
+  return { count, stalledMs, ratePerSOutside };
+}
+
 /**
  * Longest time without a dial start between the first and the last (sorted child start times):
  * a campaign that stops dialing at a run boundary shows it here.
@@ -40,6 +67,7 @@ export function commonFigures(r: CampaignBenchResult) {
   const rate = dialStartRate(r.dials.startsMs);
   const peak = peakStartsPerSecond(r.dials.startsMs);
   const gapMs = longestGap(r.dials.startsMs);
+  const stalled = stalls(r.dials.startsMs);
   const rssMax = Math.max(...r.rss.map((s) => s.rss));
   const maxHistory = Math.max(...r.runHistoryLengths);
   const contactsPerS = (r.options.contacts / r.wallMs) * 1000;
@@ -50,6 +78,11 @@ export function commonFigures(r: CampaignBenchResult) {
     ['dial starts/s (first -> last child start)', fmtMs(rate)],
     ['dial starts/s, best 1-s window', String(peak)],
     ['longest gap between two dial starts (s)', fmtMs(gapMs / 1000)],
+    [
+      `stalls (>= ${STALL_MS / 1000} s without a dial start): count / total s`,
+      `${stalled.count} / ${fmtMs(stalled.stalledMs / 1000)}`,
+    ],
+    ['dial starts/s outside stalls', fmtMs(stalled.ratePerSOutside)],
     ['dial start -> outcome written p50 (ms)', fmtMs(lat.p50)],
     ['dial start -> outcome written p99 (ms)', fmtMs(lat.p99)],
     ['dial start -> outcome written max (ms)', fmtMs(lat.max)],
@@ -81,6 +114,9 @@ export function commonFigures(r: CampaignBenchResult) {
     dial_starts_per_s: round1(rate),
     dial_starts_peak_1s: peak,
     longest_start_gap_s: round1(gapMs / 1000),
+    stalls: stalled.count,
+    stalled_s: round1(stalled.stalledMs / 1000),
+    dial_starts_per_s_outside_stalls: round1(stalled.ratePerSOutside),
     outcome_latency_p50_ms: round1(lat.p50),
     outcome_latency_p99_ms: round1(lat.p99),
     outcome_latency_max_ms: round1(lat.max),
