@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CrmSim, startCrmSim } from '../../src/sim/crm/server.ts';
 import { crmSyncWorkflowId } from '../../src/workflows/crm/contract.ts';
 import { crmReconciliationWorkflow } from '../../src/workflows/crm/crm-reconciliation-workflow.ts';
@@ -91,7 +91,9 @@ describe('CRM down for longer than the retry window', () => {
     });
     expect(result).toEqual({ results: [{ adapter: 'webhook', status: 'failed' }] });
     const requestsAtGiveUp = crm.faults.injected.outage;
-    await waitFor(() => crm.faults.injected.outage > requestsAtGiveUp, 5000);
+    await vi.waitFor(() => expect(crm.faults.injected.outage).toBeGreaterThan(requestsAtGiveUp), {
+      timeout: 5000,
+    });
     // The late attempt has had its answer; give its write time to land (it would, without the guard).
     await new Promise((r) => setTimeout(r, 300));
     const record = await platform.prisma.crmSyncRecord.findFirstOrThrow({ where: { callId } });
@@ -99,11 +101,3 @@ describe('CRM down for longer than the retry window', () => {
     expect(record.lastError).toMatch(/^gave up retrying/);
   });
 });
-
-async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
