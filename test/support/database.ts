@@ -36,7 +36,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       if (dropped) return;
       dropped = true;
       // FORCE (Postgres 13+): a pool a failed test left open must not keep the database alive.
-      await runOnServer(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      // FORCE cannot end another role's backend (42501): an autovacuum worker that has just started
+      // on the fresh tables. It finishes in moments, so the drop is tried again.
+      for (let tries = 1; ; tries++) {
+        try {
+          await runOnServer(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+          return;
+        } catch (error) {
+          if ((error as { code?: string }).code !== '42501' || tries >= 20) throw error;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
     },
   };
 }
