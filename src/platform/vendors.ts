@@ -7,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import { createDeepgramStt } from '../providers/deepgram/stt.ts';
 import { createDeepgramAuraTts } from '../providers/deepgram/tts-aura.ts';
 import { createElevenLabsTts } from '../providers/elevenlabs/tts.ts';
+import { createNodeFetch } from '../providers/http/node-fetch.ts';
 import { createOpenAiCallAnalyzer } from '../providers/openai/call-analysis.ts';
 import { createOpenAiLlm } from '../providers/openai/llm.ts';
 import type {
@@ -209,11 +210,13 @@ export function createVoiceAdapters(
 ): Pick<Vendors, 'stt' | 'llm' | 'tts'> {
   const log = (name: string) => logger.child({ component: name });
   const { deepgram, openai, elevenlabs } = endpoints;
+  // Both requests of a turn wait on the transport while the caller hears silence.
+  const fetch = createNodeFetch();
   const aura = createDeepgramAuraTts({ ...deepgram, logger: log('tts-aura') });
-  const primary = createElevenLabsTts({ ...elevenlabs, logger: log('tts') });
+  const primary = createElevenLabsTts({ ...elevenlabs, logger: log('tts'), fetch });
   return {
     stt: createDeepgramStt({ ...deepgram, logger: log('stt') }),
-    llm: createOpenAiLlm({ ...openai, logger: log('llm') }),
+    llm: createOpenAiLlm({ ...openai, logger: log('llm'), fetch }),
     tts: (onSwitch) =>
       createFailoverTts({
         primary,

@@ -17,6 +17,8 @@ export interface ElevenLabsTtsOptions {
   timeoutMs?: number;
   /** Name in errors and logs; set it when two ElevenLabs accounts back a failover pair. */
   name?: string;
+  /** The HTTP transport under the SDK; Node's built-in fetch when left out. */
+  fetch?: typeof fetch;
 }
 
 const DEFAULT_MODEL = 'eleven_flash_v2_5';
@@ -31,6 +33,7 @@ export function createElevenLabsTts(options: ElevenLabsTtsOptions): TextToSpeech
     // Retries belong to the failover, which knows how long the caller has been waiting.
     maxRetries: 0,
     timeoutInSeconds: (options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const name = options.name ?? DEFAULT_NAME;
   const logger = options.logger.child({ provider: name });

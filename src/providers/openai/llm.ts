@@ -21,6 +21,8 @@ export interface OpenAiLlmOptions {
   timeoutMs?: number;
   /** Name in errors and logs; "openai" unless pointed at another compatible vendor. */
   name?: string;
+  /** The HTTP transport under the SDK; Node's built-in fetch when left out. */
+  fetch?: typeof fetch;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -44,6 +46,7 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): LanguageModel {
     // The call session decides what to do on failure; a silent SDK retry only adds dead air.
     maxRetries: 0,
     timeout: timeoutMs,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const name = options.name ?? 'openai';
   const logger = options.logger.child({ provider: name });

@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProviderError } from '../../../src/domain/errors.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createElevenLabsTts } from '../../../src/providers/elevenlabs/tts.ts';
+import { createNodeFetch } from '../../../src/providers/http/node-fetch.ts';
 import { speechLike } from '../../../src/sim/audio.ts';
 import {
   type ElevenLabsSim,
@@ -18,6 +19,9 @@ afterEach(async () => {
   sim = undefined;
 });
 
+/** The transport under test: the built-in fetch, or the node:http one the live-call path uses. */
+let transport: typeof fetch | undefined;
+
 async function setup(options: ElevenLabsSimOptions = {}, apiKey?: string) {
   sim = await startElevenLabsSim(options);
   const tts = createElevenLabsTts({
@@ -25,6 +29,7 @@ async function setup(options: ElevenLabsSimOptions = {}, apiKey?: string) {
     baseUrl: sim.url,
     logger,
     optimizeStreamingLatency: 3,
+    ...(transport ? { fetch: transport } : {}),
   });
   return { sim, tts };
 }
@@ -42,7 +47,14 @@ async function drain(stream: AsyncIterable<Uint8Array>, onChunk?: (chunk: Uint8A
   }
 }
 
-describe('ElevenLabs TTS adapter against the simulated server', () => {
+describe.each([
+  ['built-in fetch', undefined],
+  ['node:http transport', createNodeFetch()],
+])('ElevenLabs TTS adapter against the simulated server (%s)', (_name, fetch) => {
+  beforeEach(() => {
+    transport = fetch;
+  });
+
   it('sends consecutive sentences over one kept-alive connection', async () => {
     const { sim, tts } = await setup();
     for (const text of ['Thanks for calling.', 'How can I help?', 'One moment.']) {

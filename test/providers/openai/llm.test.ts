@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProviderError } from '../../../src/domain/errors.ts';
 import { createLogger } from '../../../src/logger.ts';
+import { createNodeFetch } from '../../../src/providers/http/node-fetch.ts';
 import { createOpenAiLlm } from '../../../src/providers/openai/llm.ts';
 import type { ChatMessage, LlmDelta, ToolDefinition } from '../../../src/providers/ports.ts';
 import { type OpenAiSim, type OpenAiSimOptions, startOpenAiSim } from '../../../src/sim/openai/server.ts';
@@ -22,6 +23,9 @@ afterEach(async () => {
   sim = undefined;
 });
 
+/** The transport under test: the built-in fetch, or the node:http one the live-call path uses. */
+let transport: typeof fetch | undefined;
+
 async function setup(options: OpenAiSimOptions, apiKey?: string, timeoutMs?: number) {
   sim = await startOpenAiSim(options);
   const llm = createOpenAiLlm({
@@ -30,6 +34,7 @@ async function setup(options: OpenAiSimOptions, apiKey?: string, timeoutMs?: num
     model: 'gpt-4o-mini',
     logger,
     ...(timeoutMs ? { timeoutMs } : {}),
+    ...(transport ? { fetch: transport } : {}),
   });
   return { sim, llm };
 }
@@ -50,7 +55,14 @@ async function collect(stream: AsyncIterable<LlmDelta>, onDelta?: (delta: LlmDel
 const texts = (deltas: LlmDelta[]) => deltas.flatMap((d) => (d.type === 'text' ? [d.text] : []));
 const calls = (deltas: LlmDelta[]) => deltas.flatMap((d) => (d.type === 'tool-call' ? [d.call] : []));
 
-describe('OpenAI LLM adapter against the simulated server', () => {
+describe.each([
+  ['built-in fetch', undefined],
+  ['node:http transport', createNodeFetch()],
+])('OpenAI LLM adapter against the simulated server (%s)', (_name, fetch) => {
+  beforeEach(() => {
+    transport = fetch;
+  });
+
   it('streams text deltas in order, then done with finish reason and usage', async () => {
     const sentence = 'Sure, I can help you with that. What day works best for you?';
     const { sim, llm } = await setup({ script: [{ text: sentence }], interTokenDelayMs: 2 });
